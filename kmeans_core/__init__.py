@@ -1,0 +1,20 @@
+"""kmeans-core: exact, fast k-means with a Numba core.
+
+A drop-in for ``sklearn.cluster.KMeans`` on dense data: the same parameters,
+attributes and results, bit-identical for any thread count, float32 kept
+float32.  ``kmeans_core.reference`` holds a plain NumPy version to learn from.
+"""
+
+from .estimator import KMeans, k_means
+from .exceptions import ConvergenceWarning, NotFittedError
+from .init import kmeans_plusplus
+
+__all__ = [
+    "ConvergenceWarning",
+    "KMeans",
+    "NotFittedError",
+    "k_means",
+    "kmeans_plusplus",
+]
+
+__version__ = "0.1.0"

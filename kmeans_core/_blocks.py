@@ -1,0 +1,28 @@
+"""Fixed partition of the rows into blocks: the unit of parallel work.
+
+Block boundaries depend only on (n_samples, n_clusters, n_features), never on
+the number of threads.  Every kernel sums within a block in row order and then
+adds the blocks in block order, so results are bit-identical for any thread
+count.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._config import MAX_BLOCKS, MIN_BLOCK_ROWS, MIN_BLOCKS_CAP, PARTIALS_BUDGET_BYTES
+
+
+def block_starts(n_samples: int, n_clusters: int, n_features: int) -> np.ndarray:
+    """Row offsets ``[0, ..., n_samples]`` of the blocks.
+
+    The number of blocks grows with n until each block has ``MIN_BLOCK_ROWS``
+    rows, and is capped so that the per-block partial sums (k x d float64 per
+    block) stay within ``PARTIALS_BUDGET_BYTES`` (but allow at least
+    ``MIN_BLOCKS_CAP`` blocks for parallelism).
+    """
+    per_block_bytes = 8 * (n_clusters * n_features + n_clusters)
+    cap = PARTIALS_BUDGET_BYTES // max(per_block_bytes, 1)
+    cap = int(min(MAX_BLOCKS, max(MIN_BLOCKS_CAP, cap)))
+    n_blocks = max(1, min(cap, -(-n_samples // MIN_BLOCK_ROWS)))
+    return np.linspace(0, n_samples, n_blocks + 1).round().astype(np.int64)

@@ -1,0 +1,40 @@
+"""Compile-time switches shared by every Numba kernel.
+
+Nothing here holds logic: the kernels import these constants so that one edit
+changes the whole library consistently.
+"""
+
+from __future__ import annotations
+
+#: LLVM fast-math flags used by every kernel.  ``nnan``/``ninf`` are left out on
+#: purpose: they let LLVM assume NaN and inf never occur, which has shipped silent
+#: NaN bugs in other Numba projects.  ``reassoc`` is left out too: it would let
+#: LLVM reorder the sum over features differently in different kernels, and then
+#: Lloyd, Elkan and Hamerly could disagree on near-ties.  ``contract`` (FMA) is
+#: kept; it is applied the same way to the same expression everywhere.
+FASTMATH: set[str] = {"nsz", "arcp", "contract", "afn"}
+
+#: Cache compiled kernels on disk next to the sources (or under
+#: ``NUMBA_CACHE_DIR``), so only the first process pays the JIT compile.
+CACHE: bool = True
+
+#: Rows per block below which a block is not split further.  Blocks are the unit
+#: of parallel work and of partial sums; their boundaries depend only on the data
+#: shape, never on the thread count, which is what makes results bit-identical
+#: for any number of threads.
+MIN_BLOCK_ROWS: int = 1024
+
+#: Upper bound on the bytes of per-block partial sums (float64, k x d per block).
+PARTIALS_BUDGET_BYTES: int = 16 * 2**20
+
+#: The number of blocks always lies in [MIN_BLOCKS_CAP, MAX_BLOCKS] (when n allows).
+MAX_BLOCKS: int = 256
+MIN_BLOCKS_CAP: int = 16
+
+#: Samples processed together by the tiled low-dimensional assignment kernel.
+#: The tile is transposed into a small buffer so the innermost loop runs over
+#: samples and vectorises.
+TILE_ROWS: int = 64
+
+#: Bytes of the distance buffer per GEMM slab in the high-dimensional path.
+GEMM_SLAB_BYTES: int = 4 * 2**20

@@ -1,0 +1,82 @@
+"""Pieces shared by every algorithm: reductions, center update, exact inertia."""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from .._config import CACHE, FASTMATH
+from .distances import squared_distance
+
+
+@njit(parallel=True, fastmath=FASTMATH, cache=CACHE)
+def reduce_block_partials(partial_sums, partial_weights, sums, weights):
+    """Add the per-block partial sums in block order.
+
+    The order of additions is fixed (block 0, 1, 2, ...) whatever the thread
+    count; parallelism runs over clusters, never over blocks.
+
+    IN partial_sums (n_blocks, k, d), partial_weights (n_blocks, k);
+    OUT sums (k, d), weights (k,).
+    """
+    n_blocks, n_clusters, n_features = partial_sums.shape
+    for j in prange(n_clusters):
+        w = 0.0
+        for f in range(n_features):
+            sums[j, f] = 0.0
+        for b in range(n_blocks):
+            w += partial_weights[b, j]
+            for f in range(n_features):
+                sums[j, f] += partial_sums[b, j, f]
+        weights[j] = w
+
+
+@njit(cache=CACHE)
+def finish_centers(sums, weights, centers_old, centers_new, center_shift):
+    """Turn weighted sums into means and measure how far each center moved.
+
+    A cluster whose weight is zero keeps its old center (the caller relocates
+    empty clusters before this runs, so that only happens with all-zero weights).
+
+    IN sums (k, d) float64, weights (k,) float64, centers_old (k, d);
+    OUT centers_new (k, d) in the data dtype, center_shift (k,) float64 (the
+    Euclidean distance between old and new center).
+    """
+    n_clusters, n_features = sums.shape
+    for j in range(n_clusters):
+        if weights[j] > 0.0:
+            scale = 1.0 / weights[j]
+            for f in range(n_features):
+                centers_new[j, f] = sums[j, f] * scale
+        else:
+            for f in range(n_features):
+                centers_new[j, f] = centers_old[j, f]
+        shift = 0.0
+        for f in range(n_features):
+            diff = np.float64(centers_new[j, f]) - np.float64(centers_old[j, f])
+            shift += diff * diff
+        center_shift[j] = np.sqrt(shift)
+
+
+@njit(parallel=True, fastmath=FASTMATH, cache=CACHE)
+def weighted_inertia(X, sample_weight, centers, labels, block_starts):
+    """Sum of weighted squared distances to the assigned centers.
+
+    Direct differences (never the expanded ``|x|^2 - 2x.c + |c|^2``, which
+    cancels), accumulated in float64 per block and added in block order.
+
+    IN X, sample_weight, centers, labels, block_starts.  Returns a float64.
+    """
+    n_blocks = block_starts.shape[0] - 1
+    partial = np.zeros(n_blocks, dtype=np.float64)
+    for b in prange(n_blocks):
+        acc = 0.0
+        for i in range(block_starts[b], block_starts[b + 1]):
+            acc += sample_weight[i] * np.float64(
+                squared_distance(X, i, centers, labels[i])
+            )
+        partial[b] = acc
+    total = 0.0
+    for b in range(n_blocks):
+        total += partial[b]
+    return total

@@ -1,0 +1,100 @@
+"""Squared distances, nearest-center search and point-to-center distances."""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from .._config import CACHE, FASTMATH, TILE_ROWS
+
+
+@njit(inline="always", fastmath=FASTMATH)
+def squared_distance(X, i, centers, j):
+    """Squared Euclidean distance between row ``i`` of X and row ``j`` of centers.
+
+    Computed from direct differences, summed over features in index order, in the
+    dtype of X.  Every kernel that compares distances goes through this function
+    (or the tiled form below, which sums in the same order), so all algorithms see
+    the same numbers.
+    """
+    acc = X.dtype.type(0.0)
+    for f in range(X.shape[1]):
+        diff = X[i, f] - centers[j, f]
+        acc += diff * diff
+    return acc
+
+
+@njit(inline="always", fastmath=FASTMATH)
+def nearest_in_tile(X, start, stop, centers, xt, dist, best_dist, best_label):
+    """Nearest center for the rows ``start:stop`` of X (at most TILE_ROWS rows).
+
+    The rows are first transposed into ``xt`` (features x rows) so that the inner
+    loop runs over samples with unit stride and vectorises; the sum over features
+    is still accumulated in index order, so the values equal ``squared_distance``.
+
+    IN X, centers; OUT (scratch) xt, dist; OUT best_dist, best_label
+    (the first ``stop - start`` entries).  Ties go to the lower center index.
+    """
+    m = stop - start
+    n_features = X.shape[1]
+    for f in range(n_features):
+        for t in range(m):
+            xt[f, t] = X[start + t, f]
+    for t in range(m):
+        best_dist[t] = np.inf
+        best_label[t] = 0
+    for j in range(centers.shape[0]):
+        for t in range(m):
+            dist[t] = 0.0
+        for f in range(n_features):
+            c = centers[j, f]
+            for t in range(m):
+                diff = xt[f, t] - c
+                dist[t] += diff * diff
+        for t in range(m):
+            if dist[t] < best_dist[t]:
+                best_dist[t] = dist[t]
+                best_label[t] = j
+
+
+@njit(parallel=True, fastmath=FASTMATH, cache=CACHE)
+def assign_nearest(X, centers, block_starts, labels, min_sq_dist):
+    """Label every row of X with its nearest center (no center update).
+
+    IN X (n, d), centers (k, d), block_starts (n_blocks + 1,);
+    OUT labels (n,) int32, min_sq_dist (n,) float64.
+    """
+    n_features = X.shape[1]
+    for b in prange(block_starts.shape[0] - 1):
+        xt = np.empty((n_features, TILE_ROWS), dtype=X.dtype)
+        dist = np.empty(TILE_ROWS, dtype=X.dtype)
+        best_dist = np.empty(TILE_ROWS, dtype=X.dtype)
+        best_label = np.empty(TILE_ROWS, dtype=np.int32)
+        for start in range(block_starts[b], block_starts[b + 1], TILE_ROWS):
+            stop = min(start + TILE_ROWS, block_starts[b + 1])
+            nearest_in_tile(X, start, stop, centers, xt, dist, best_dist, best_label)
+            for t in range(stop - start):
+                labels[start + t] = best_label[t]
+                min_sq_dist[start + t] = best_dist[t]
+
+
+@njit(parallel=True, fastmath=FASTMATH, cache=CACHE)
+def pairwise_euclidean(X, centers, out):
+    """Euclidean (not squared) distance from every row of X to every center.
+
+    IN X (n, d), centers (k, d); OUT out (n, k).  Used by ``transform``, whose
+    result is n x k by definition; Lloyd never calls it.
+    """
+    for i in prange(X.shape[0]):
+        for j in range(centers.shape[0]):
+            out[i, j] = np.sqrt(squared_distance(X, i, centers, j))
+
+
+@njit(parallel=True, fastmath=FASTMATH, cache=CACHE)
+def distance_to_assigned(X, centers, labels, out):
+    """Squared distance from each row to the center it is assigned to.
+
+    IN X (n, d), centers (k, d), labels (n,); OUT out (n,) float64.
+    """
+    for i in prange(X.shape[0]):
+        out[i] = squared_distance(X, i, centers, labels[i])

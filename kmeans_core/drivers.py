@@ -1,0 +1,357 @@
+"""One k-means run per algorithm: the iteration loop, convergence, final labels.
+
+Each driver takes validated arrays (C-contiguous, float32 or float64, finite)
+and initial centers, and returns a ``RunResult``.  The loops are plain Python;
+all per-sample work happens in the Numba kernels.
+
+Convergence follows scikit-learn: a run stops with *strict* convergence when the
+labels do not change between two iterations, or when the squared center shift,
+summed over centers, is at most ``tol`` (already scaled by the data variance).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ._blocks import block_starts
+from ._config import GEMM_SLAB_BYTES
+from ._kernels.common import finish_centers, reduce_block_partials, weighted_inertia
+from ._kernels.distances import (
+    assign_nearest,
+    distance_to_assigned,
+    pairwise_euclidean,
+)
+from ._kernels.elkan import (
+    elkan_assign_accumulate,
+    elkan_init_bounds,
+    elkan_shift_bounds,
+)
+from ._kernels.lloyd import argmin_accumulate_from_dots, lloyd_assign_accumulate
+
+
+@dataclass
+class RunResult:
+    """What one k-means run produced."""
+
+    labels: np.ndarray
+    inertia: float
+    centers: np.ndarray
+    n_iter: int
+    converged: bool
+    n_distance_evaluations: int
+    history: list[dict] | None = field(default=None)
+
+
+def use_gemm(n_clusters: int, n_features: int) -> bool:
+    """Whether the BLAS (GEMM) path beats the fused direct kernel for this shape.
+
+    The direct kernel does 3 flops per (sample, center, feature) in vector
+    registers; BLAS does 2 at close to peak but pays a pass over the distance
+    slab.  The crossover was measured with ``python -m benchmarks.compare``.
+    """
+    return n_clusters >= 32 and n_features >= 16
+
+
+class _Workspace:
+    """Buffers reused across iterations of one run (allocated once per run)."""
+
+    def __init__(self, X: np.ndarray, n_clusters: int, reference: np.ndarray):
+        n_samples, n_features = X.shape
+        self.starts = block_starts(n_samples, n_clusters, n_features)
+        n_blocks = self.starts.shape[0] - 1
+        self.partial_sums = np.empty((n_blocks, n_clusters, n_features))
+        self.partial_weights = np.empty((n_blocks, n_clusters))
+        self.sums = np.empty((n_clusters, n_features))
+        self.weights = np.empty(n_clusters)
+        self.center_shift = np.empty(n_clusters)
+        self.gemm = use_gemm(n_clusters, n_features)
+        self.reference = reference
+        if self.gemm:
+            self.slabs = _slab_bounds(self.starts, n_clusters, X.dtype.itemsize)
+
+
+def _slab_bounds(starts: np.ndarray, n_clusters: int, itemsize: int) -> list[int]:
+    """Indices of the blocks that start each GEMM slab (whole blocks per slab)."""
+    max_rows = max(1, GEMM_SLAB_BYTES // (n_clusters * itemsize))
+    bounds = [0]
+    n_blocks = starts.shape[0] - 1
+    for b in range(1, n_blocks):
+        if starts[b + 1] - starts[bounds[-1]] > max_rows:
+            bounds.append(b)
+    bounds.append(n_blocks)
+    return bounds
+
+
+def _assign_with_gemm(
+    X: np.ndarray,
+    sample_weight: np.ndarray,
+    centers: np.ndarray,
+    ws: _Workspace,
+    labels: np.ndarray,
+    accumulate: bool,
+) -> None:
+    """Lloyd assignment through BLAS: one slab of rows at a time."""
+    shifted_centers = centers - ws.reference
+    half_norms = 0.5 * np.einsum("ij,ij->i", shifted_centers, shifted_centers)
+    for first, last in zip(ws.slabs[:-1], ws.slabs[1:], strict=True):
+        start, stop = ws.starts[first], ws.starts[last]
+        # Centre the slab on the data mean so the expanded form does not cancel.
+        dots = (X[start:stop] - ws.reference) @ shifted_centers.T
+        argmin_accumulate_from_dots(
+            X, sample_weight, dots, half_norms, start, ws.starts, first,
+            labels, ws.partial_sums, ws.partial_weights, accumulate,
+        )
+
+
+def assign_labels(X: np.ndarray, centers: np.ndarray) -> np.ndarray:
+    """Nearest-center labels for X (the ``predict`` path)."""
+    n_samples = X.shape[0]
+    labels = np.empty(n_samples, dtype=np.int32)
+    if use_gemm(*centers.shape):
+        ws = _Workspace(X, centers.shape[0], X.mean(axis=0))
+        _assign_with_gemm(X, np.ones(0, X.dtype), centers, ws, labels, False)
+    else:
+        starts = block_starts(n_samples, *centers.shape)
+        assign_nearest(X, centers, starts, labels, np.empty(n_samples, X.dtype))
+    return labels
+
+
+def inertia_of(
+    X: np.ndarray, sample_weight: np.ndarray, centers: np.ndarray, labels: np.ndarray
+) -> float:
+    """Weighted sum of squared distances to the assigned centers."""
+    starts = block_starts(X.shape[0], *centers.shape)
+    return float(weighted_inertia(X, sample_weight, centers, labels, starts))
+
+
+def relocate_empty_clusters(
+    X: np.ndarray,
+    sample_weight: np.ndarray,
+    centers_old: np.ndarray,
+    labels: np.ndarray,
+    sums: np.ndarray,
+    weights: np.ndarray,
+) -> int:
+    """Move each empty cluster onto one of the points farthest from their center.
+
+    The i-th empty cluster takes the i-th farthest point (by weighted-free squared
+    distance to its assigned old center); that point's weight and coordinates
+    leave its old cluster's sums.  Returns the number of clusters relocated.
+    """
+    empty = np.flatnonzero(weights == 0)
+    n_empty = empty.shape[0]
+    if n_empty == 0:
+        return 0
+    distances = np.empty(X.shape[0])
+    distance_to_assigned(X, centers_old, labels, distances)
+    farthest = np.argpartition(distances, -n_empty)[: -n_empty - 1 : -1]
+    for new_cluster, point in zip(empty, farthest, strict=True):
+        weight = float(sample_weight[point])
+        old_cluster = labels[point]
+        contribution = X[point].astype(np.float64) * weight
+        sums[old_cluster] -= contribution
+        sums[new_cluster] = contribution
+        weights[new_cluster] = weight
+        weights[old_cluster] -= weight
+    return n_empty
+
+
+def _update_centers(
+    X: np.ndarray,
+    sample_weight: np.ndarray,
+    centers: np.ndarray,
+    centers_new: np.ndarray,
+    labels: np.ndarray,
+    ws: _Workspace,
+) -> None:
+    """Reduce block partials, relocate empty clusters, average, measure shifts."""
+    reduce_block_partials(ws.partial_sums, ws.partial_weights, ws.sums, ws.weights)
+    relocate_empty_clusters(X, sample_weight, centers, labels, ws.sums, ws.weights)
+    finish_centers(ws.sums, ws.weights, centers, centers_new, ws.center_shift)
+
+
+def _report(verbose: int, iteration: int, inertia: float | None) -> None:
+    if verbose and inertia is not None:
+        print(f"Iteration {iteration}, inertia {inertia}.")
+
+
+def _converged_message(iteration: int, strict: bool, shift: float, tol: float) -> str:
+    if strict:
+        return f"Converged at iteration {iteration}: strict convergence."
+    return (
+        f"Converged at iteration {iteration}: center shift {shift} "
+        f"within tolerance {tol}."
+    )
+
+
+def run_lloyd(
+    X: np.ndarray,
+    sample_weight: np.ndarray,
+    centers_init: np.ndarray,
+    *,
+    max_iter: int = 300,
+    tol: float = 0.0,
+    verbose: int = 0,
+    record_history: bool = False,
+) -> RunResult:
+    """One run of Lloyd's algorithm from ``centers_init``."""
+    n_samples = X.shape[0]
+    n_clusters = centers_init.shape[0]
+    reference = X.mean(axis=0) if use_gemm(n_clusters, X.shape[1]) else None
+    ws = _Workspace(X, n_clusters, reference)
+    centers = np.array(centers_init, dtype=X.dtype, order="C", copy=True)
+    centers_new = np.empty_like(centers)
+    labels = np.full(n_samples, -1, dtype=np.int32)
+    labels_old = labels.copy()
+    history: list[dict] | None = [] if record_history else None
+    strict = converged = False
+    iteration = 0
+    for iteration in range(max_iter):
+        if ws.gemm:
+            _assign_with_gemm(X, sample_weight, centers, ws, labels, True)
+        else:
+            lloyd_assign_accumulate(
+                X, sample_weight, centers, ws.starts, labels,
+                ws.partial_sums, ws.partial_weights,
+            )
+        _update_centers(X, sample_weight, centers, centers_new, labels, ws)
+        if verbose or record_history:
+            inertia = inertia_of(X, sample_weight, centers, labels)
+            _report(verbose, iteration, inertia)
+            if history is not None:
+                history.append(_history_entry(centers, labels, inertia))
+        centers, centers_new = centers_new, centers
+        if np.array_equal(labels, labels_old):
+            strict = converged = True
+        else:
+            shift = float(np.dot(ws.center_shift, ws.center_shift))
+            converged = shift <= tol
+        if converged:
+            if verbose:
+                print(_converged_message(iteration, strict, shift if not strict else 0.0, tol))
+            break
+        labels_old[:] = labels
+    if not strict:
+        # The centers moved after the last assignment: assign once more so the
+        # labels belong to the returned centers.
+        if ws.gemm:
+            _assign_with_gemm(X, sample_weight, centers, ws, labels, False)
+        else:
+            labels = assign_labels(X, centers)
+    inertia = inertia_of(X, sample_weight, centers, labels)
+    n_iter = iteration + 1
+    return RunResult(
+        labels=labels,
+        inertia=inertia,
+        centers=centers,
+        n_iter=n_iter,
+        converged=converged,
+        n_distance_evaluations=(n_iter + (0 if strict else 1)) * n_samples * n_clusters,
+        history=_finish_history(history, centers, labels, inertia),
+    )
+
+
+def _history_entry(centers: np.ndarray, labels: np.ndarray, inertia: float) -> dict:
+    return {"centers": centers.copy(), "inertia": inertia}
+
+
+def _finish_history(
+    history: list[dict] | None,
+    centers: np.ndarray,
+    labels: np.ndarray,
+    inertia: float,
+) -> list[dict] | None:
+    if history is None:
+        return None
+    history.append(_history_entry(centers, labels, inertia))
+    return history
+
+
+def _center_half_distances(centers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Half the distance between every pair of centers, and to the nearest other."""
+    n_clusters = centers.shape[0]
+    half = np.empty((n_clusters, n_clusters), dtype=centers.dtype)
+    pairwise_euclidean(centers, centers, half)
+    half *= 0.5
+    masked = half + np.diag(np.full(n_clusters, np.inf, dtype=half.dtype))
+    return half, masked.min(axis=1)
+
+
+def run_elkan(
+    X: np.ndarray,
+    sample_weight: np.ndarray,
+    centers_init: np.ndarray,
+    *,
+    max_iter: int = 300,
+    tol: float = 0.0,
+    verbose: int = 0,
+    record_history: bool = False,
+) -> RunResult:
+    """One run of Elkan's algorithm: Lloyd's result with fewer distances."""
+    n_samples = X.shape[0]
+    n_clusters = centers_init.shape[0]
+    ws = _Workspace(X, n_clusters, None)
+    ws.gemm = False
+    n_blocks = ws.starts.shape[0] - 1
+    counts = np.zeros(n_blocks, dtype=np.int64)
+    centers = np.array(centers_init, dtype=X.dtype, order="C", copy=True)
+    centers_new = np.empty_like(centers)
+    labels = np.full(n_samples, -1, dtype=np.int32)
+    labels_old = labels.copy()
+    upper = np.empty(n_samples, dtype=X.dtype)
+    lower = np.empty((n_samples, n_clusters), dtype=X.dtype)
+    half, next_half = _center_half_distances(centers)
+    elkan_init_bounds(X, centers, half, ws.starts, labels, upper, lower, counts)
+    evaluations = int(counts.sum())
+    history: list[dict] | None = [] if record_history else None
+    strict = converged = False
+    iteration = 0
+    for iteration in range(max_iter):
+        elkan_assign_accumulate(
+            X, sample_weight, centers, half, next_half, ws.starts, labels,
+            upper, lower, ws.partial_sums, ws.partial_weights, counts, True,
+        )
+        evaluations += int(counts.sum())
+        _update_centers(X, sample_weight, centers, centers_new, labels, ws)
+        # Round the shifts up when casting, so the loosened bounds stay bounds.
+        shift_cast = np.nextafter(ws.center_shift.astype(X.dtype), X.dtype.type(np.inf))
+        elkan_shift_bounds(labels, shift_cast, upper, lower)
+        half, next_half = _center_half_distances(centers_new)
+        evaluations += n_clusters * (n_clusters - 1) // 2
+        if verbose or record_history:
+            inertia = inertia_of(X, sample_weight, centers, labels)
+            _report(verbose, iteration, inertia)
+            if history is not None:
+                history.append(_history_entry(centers, labels, inertia))
+        centers, centers_new = centers_new, centers
+        if np.array_equal(labels, labels_old):
+            strict = converged = True
+        else:
+            shift = float(np.dot(ws.center_shift, ws.center_shift))
+            converged = shift <= tol
+        if converged:
+            if verbose:
+                print(_converged_message(iteration, strict, shift if not strict else 0.0, tol))
+            break
+        labels_old[:] = labels
+    if not strict:
+        elkan_assign_accumulate(
+            X, sample_weight, centers, half, next_half, ws.starts, labels,
+            upper, lower, ws.partial_sums, ws.partial_weights, counts, False,
+        )
+        evaluations += int(counts.sum())
+    inertia = inertia_of(X, sample_weight, centers, labels)
+    return RunResult(
+        labels=labels,
+        inertia=inertia,
+        centers=centers,
+        n_iter=iteration + 1,
+        converged=converged,
+        n_distance_evaluations=evaluations,
+        history=_finish_history(history, centers, labels, inertia),
+    )
+
+
+DRIVERS = {"lloyd": run_lloyd, "elkan": run_elkan}

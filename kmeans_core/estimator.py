@@ -1,0 +1,511 @@
+"""The ``KMeans`` estimator and the ``k_means`` function.
+
+Parameters, attributes and semantics follow ``sklearn.cluster.KMeans`` on dense
+data (scikit-learn 1.9), so it can replace it in existing code; see
+``docs`` in the README for the few deliberate differences.
+"""
+
+from __future__ import annotations
+
+import inspect
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import _persistence
+from ._kernels.distances import pairwise_euclidean
+from ._validation import (
+    check_array,
+    check_centers,
+    check_params,
+    check_random_state,
+    check_sample_weight,
+    feature_names_of,
+)
+from .drivers import DRIVERS, RunResult, assign_labels, inertia_of
+from .exceptions import ConvergenceWarning, NotFittedError
+from .init import initial_centers
+
+#: Runs used by ``n_init="auto"`` for the "random" init and callables.
+DEFAULT_N_INIT_RANDOM = 10
+
+
+def scaled_tolerance(X: np.ndarray, tol: float) -> float:
+    """``tol`` times the mean per-feature variance of X (0 stays 0)."""
+    if tol == 0:
+        return 0.0
+    return float(np.mean(np.var(X, axis=0, dtype=np.float64)) * tol)
+
+
+def resolve_n_init(n_init: int | str, init: Any, class_name: str = "KMeans") -> int:
+    """The number of runs that ``n_init`` means for this ``init``."""
+    init_is_array = not isinstance(init, str) and not callable(init)
+    if n_init == "auto":
+        if isinstance(init, str) and init == "k-means++":
+            return 1
+        return 1 if init_is_array else DEFAULT_N_INIT_RANDOM
+    if init_is_array and n_init != 1:
+        warnings.warn(
+            "Explicit initial center position passed: performing only one init "
+            f"in {class_name} instead of n_init={n_init}.",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+        return 1
+    return int(n_init)
+
+
+def same_clustering(labels1: np.ndarray, labels2: np.ndarray, n_clusters: int) -> bool:
+    """True when two labelings are the same partition up to renaming clusters."""
+    mapping = np.full(n_clusters, -1, dtype=np.int64)
+    for a, b in zip(labels1, labels2, strict=True):
+        if mapping[a] == -1:
+            mapping[a] = b
+        elif mapping[a] != b:
+            return False
+    return True
+
+
+def fit_kmeans(
+    X: np.ndarray,
+    sample_weight: np.ndarray,
+    *,
+    n_clusters: int,
+    init: Any,
+    n_init: int,
+    max_iter: int,
+    tol: float,
+    algorithm: str,
+    random_state: Any,
+    verbose: int = 0,
+    record_history: bool = False,
+) -> RunResult:
+    """Best of ``n_init`` runs on validated data (``tol`` already scaled)."""
+    rng = check_random_state(random_state)
+    driver = DRIVERS[algorithm]
+    best: RunResult | None = None
+    for _ in range(n_init):
+        centers = initial_centers(X, n_clusters, init, sample_weight, rng)
+        if verbose:
+            print("Initialization complete")
+        result = driver(
+            X,
+            sample_weight,
+            centers,
+            max_iter=max_iter,
+            tol=tol,
+            verbose=verbose,
+            record_history=record_history,
+        )
+        # A run only replaces the best one when it is better *and* a different
+        # partition (not the same clusters under other numbers).
+        if best is None or (
+            result.inertia < best.inertia
+            and not same_clustering(result.labels, best.labels, n_clusters)
+        ):
+            best = result
+    assert best is not None
+    return best
+
+
+class KMeans:
+    """K-means clustering with a Numba core, a drop-in for scikit-learn's KMeans.
+
+    Parameters
+    ----------
+    n_clusters : int, default=8
+        The number of clusters (and centers) to find.
+    init : {"k-means++", "random"}, callable or array-like of shape \
+            (n_clusters, n_features), default="k-means++"
+        How to choose the initial centers.  "k-means++" is greedy weighted
+        k-means++; "random" draws ``n_clusters`` distinct rows in proportion to
+        their weights; a callable is called as ``init(X, n_clusters,
+        random_state=rng)`` and returns centers; an array gives them directly.
+    n_init : "auto" or int, default="auto"
+        How many runs from different initialisations; the one with the lowest
+        inertia is kept.  "auto" means 1 for "k-means++" and arrays, and 10 for
+        "random" and callables.
+    max_iter : int, default=300
+        Maximum number of iterations of one run.
+    tol : float, default=1e-4
+        A run stops when the summed squared movement of the centers is at most
+        ``tol`` times the mean variance of the features (or when no label
+        changes, which is checked first).
+    verbose : int, default=0
+        Print progress when > 0.
+    random_state : int, RandomState, Generator or None, default=None
+        Randomness for the initialisation.  An int gives reproducible results,
+        and the same initial centers as scikit-learn with that int.
+    copy_x : bool, default=True
+        Kept for compatibility.  kmeans_core never modifies X in place (the
+        centring that scikit-learn applies to all of X is applied slab by slab
+        where it matters), so no copy of C-contiguous float input is made
+        either way.
+    algorithm : {"lloyd", "elkan", "auto"}, default="lloyd"
+        "lloyd" is the exhaustive assignment; "elkan" prunes distance
+        computations with triangle-inequality bounds and returns the same
+        result.  "auto" picks by shape.
+    record_history : bool, default=False
+        Keep, for the best run, the centers and inertia after every iteration
+        in ``history_`` (for learning and plotting; costs one inertia pass per
+        iteration).
+
+    Attributes
+    ----------
+    cluster_centers_ : ndarray of shape (n_clusters, n_features)
+        Coordinates of the centers, in the dtype of X (float32 or float64).
+    labels_ : ndarray of shape (n_samples,)
+        Nearest-center label of each training sample; ``labels_ == predict(X)``.
+    inertia_ : float
+        Weighted sum of squared distances of the samples to their centers.
+    n_iter_ : int
+        Iterations run by the best run.
+    converged_ : bool
+        Whether the best run stopped by label stability or ``tol`` rather than
+        by reaching ``max_iter``.
+    n_distance_evaluations_ : int
+        Point-to-center distances computed by the best run (for comparing
+        algorithms).
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names, when X was a DataFrame with string column names.
+    history_ : list of dict
+        Only with ``record_history=True``: per iteration, ``{"centers",
+        "inertia"}`` (centers before the update and the inertia of that
+        assignment), and finally the returned centers.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from kmeans_core import KMeans
+    >>> X = np.array([[1, 2], [1, 4], [1, 0], [10, 2], [10, 4], [10, 0]])
+    >>> km = KMeans(n_clusters=2, random_state=0).fit(X)
+    >>> sorted(km.cluster_centers_.tolist())
+    [[1.0, 2.0], [10.0, 2.0]]
+    """
+
+    _algorithms = ("lloyd", "elkan", "auto")
+
+    def __init__(
+        self,
+        n_clusters: int = 8,
+        *,
+        init: str | np.ndarray | Callable[..., Any] = "k-means++",
+        n_init: int | str = "auto",
+        max_iter: int = 300,
+        tol: float = 1e-4,
+        verbose: int = 0,
+        random_state: Any = None,
+        copy_x: bool = True,
+        algorithm: str = "lloyd",
+        record_history: bool = False,
+    ) -> None:
+        self.n_clusters = n_clusters
+        self.init = init
+        self.n_init = n_init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.verbose = verbose
+        self.random_state = random_state
+        self.copy_x = copy_x
+        self.algorithm = algorithm
+        self.record_history = record_history
+
+    # ------------------------------------------------------------------ params
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        signature = inspect.signature(cls.__init__)
+        return [name for name in signature.parameters if name != "self"]
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """Parameters of this estimator, as passed to ``__init__``."""
+        return {name: getattr(self, name) for name in self._param_names()}
+
+    def set_params(self, **params: Any) -> KMeans:
+        """Set parameters by name; returns self."""
+        valid = self._param_names()
+        for name, value in params.items():
+            if name not in valid:
+                raise ValueError(
+                    f"Invalid parameter {name!r} for {type(self).__name__}; "
+                    f"valid parameters are {valid}."
+                )
+            setattr(self, name, value)
+        return self
+
+    def __repr__(self) -> str:
+        defaults = {
+            name: p.default
+            for name, p in inspect.signature(type(self).__init__).parameters.items()
+        }
+        changed = []
+        for name in self._param_names():
+            value = getattr(self, name)
+            default = defaults[name]
+            if isinstance(value, np.ndarray) or value is not default and (
+                not isinstance(value, type(default)) or value != default
+            ):
+                shown = "array" if isinstance(value, np.ndarray) else repr(value)
+                changed.append(f"{name}={shown}")
+        return f"{type(self).__name__}({', '.join(changed)})"
+
+    def __sklearn_tags__(self) -> Any:
+        # Only scikit-learn calls this, so importing it here costs nothing to
+        # users who do not have it.
+        from sklearn.utils import InputTags, TargetTags, Tags, TransformerTags
+
+        return Tags(
+            estimator_type="clusterer",
+            target_tags=TargetTags(required=False),
+            transformer_tags=TransformerTags(preserves_dtype=["float64", "float32"]),
+            input_tags=InputTags(allow_nan=False, sparse=False),
+        )
+
+    # --------------------------------------------------------------------- fit
+    def _check_params(self) -> None:
+        check_params(
+            n_clusters=self.n_clusters,
+            init=self.init,
+            n_init=self.n_init,
+            max_iter=self.max_iter,
+            tol=self.tol,
+            algorithm=self.algorithm,
+            verbose=self.verbose,
+            algorithms=self._algorithms,
+        )
+
+    def _resolve_algorithm(self, n_samples: int, n_features: int) -> str:
+        algorithm = self.algorithm
+        if algorithm == "auto":
+            algorithm = "lloyd"
+        if algorithm != "lloyd" and self.n_clusters == 1:
+            warnings.warn(
+                f"algorithm={algorithm!r} doesn't make sense for a single cluster. "
+                "Using 'lloyd' instead.",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+            algorithm = "lloyd"
+        return algorithm
+
+    def fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> KMeans:
+        """Compute k-means clustering.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data: numbers only, finite.  Float32 stays float32; other
+            numeric types become float64.  X is never modified.
+        y : Ignored
+            Present for API consistency.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each sample (None: all 1).  Weights are used
+            by k-means++ and "random" seeding and by every iteration.
+
+        Returns
+        -------
+        self : KMeans
+            The fitted estimator.
+        """
+        self._check_params()
+        names = feature_names_of(X)
+        X = check_array(X)
+        n_samples, n_features = X.shape
+        if n_samples < self.n_clusters:
+            raise ValueError(
+                f"n_samples={n_samples} should be >= n_clusters={self.n_clusters}."
+            )
+        weights = check_sample_weight(sample_weight, n_samples, X.dtype)
+        init = self.init
+        if not isinstance(init, str) and not callable(init):
+            init = check_centers(
+                init, self.n_clusters, n_features, X.dtype, "init"
+            )
+        n_init = resolve_n_init(self.n_init, self.init, type(self).__name__)
+        algorithm = self._resolve_algorithm(n_samples, n_features)
+        result = fit_kmeans(
+            X,
+            weights,
+            n_clusters=self.n_clusters,
+            init=init,
+            n_init=n_init,
+            max_iter=self.max_iter,
+            tol=scaled_tolerance(X, self.tol),
+            algorithm=algorithm,
+            random_state=self.random_state,
+            verbose=self.verbose,
+            record_history=self.record_history,
+        )
+        labels, inertia = result.labels, result.inertia
+        if algorithm != "lloyd":
+            # Pruned searches agree with the exhaustive one up to exact ties;
+            # one exhaustive pass makes ``labels_ == predict(X)`` hold always.
+            final = assign_labels(X, result.centers)
+            if not np.array_equal(final, labels):
+                labels = final
+                inertia = inertia_of(X, weights, result.centers, labels)
+
+        n_distinct = np.unique(labels).shape[0]
+        if n_distinct < self.n_clusters:
+            warnings.warn(
+                f"Number of distinct clusters ({n_distinct}) found smaller than "
+                f"n_clusters ({self.n_clusters}). Possibly due to duplicate points "
+                "in X.",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+        if not result.converged:
+            warnings.warn(
+                f"KMeans did not converge within max_iter={self.max_iter} "
+                "iterations; increase max_iter or tol for a converged result.",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+        self.cluster_centers_ = result.centers
+        self.labels_ = labels
+        self.inertia_ = inertia
+        self.n_iter_ = result.n_iter
+        self.converged_ = result.converged
+        self.n_distance_evaluations_ = result.n_distance_evaluations
+        self.n_features_in_ = n_features
+        if names is not None:
+            self.feature_names_in_ = names
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+        if self.record_history:
+            self.history_ = result.history
+        elif hasattr(self, "history_"):
+            del self.history_
+        return self
+
+    # ----------------------------------------------------------------- predict
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "cluster_centers_"):
+            raise NotFittedError(
+                f"This {type(self).__name__} instance is not fitted yet. Call "
+                "'fit' with appropriate arguments before using this estimator."
+            )
+
+    def _check_test_data(self, X: Any) -> np.ndarray:
+        self._check_fitted()
+        names = feature_names_of(X)
+        fitted_names = getattr(self, "feature_names_in_", None)
+        if names is not None and fitted_names is not None:
+            if names.shape != fitted_names.shape or (names != fitted_names).any():
+                raise ValueError(
+                    "The feature names should match those that were passed "
+                    f"during fit: expected {list(fitted_names)}, got {list(names)}."
+                )
+        X = check_array(X, dtype=self.cluster_centers_.dtype)
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X has {X.shape[1]} features, but {type(self).__name__} is "
+                f"expecting {self.n_features_in_} features as input."
+            )
+        return X
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Index of the nearest center for each sample of X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            New data.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,), int32
+        """
+        X = self._check_test_data(X)
+        return assign_labels(X, self.cluster_centers_)
+
+    def fit_predict(self, X: Any, y: Any = None, sample_weight: Any = None) -> np.ndarray:
+        """Fit, then return ``labels_``."""
+        return self.fit(X, sample_weight=sample_weight).labels_
+
+    def transform(self, X: Any) -> np.ndarray:
+        """Euclidean distance from each sample to each center, shape (n, k)."""
+        X = self._check_test_data(X)
+        out = np.empty((X.shape[0], self.cluster_centers_.shape[0]), dtype=X.dtype)
+        pairwise_euclidean(X, self.cluster_centers_, out)
+        return out
+
+    def fit_transform(
+        self, X: Any, y: Any = None, sample_weight: Any = None
+    ) -> np.ndarray:
+        """Fit, then return ``transform(X)``."""
+        return self.fit(X, sample_weight=sample_weight).transform(X)
+
+    def score(self, X: Any, y: Any = None, sample_weight: Any = None) -> float:
+        """Opposite of the inertia of X with respect to the fitted centers."""
+        X = self._check_test_data(X)
+        weights = check_sample_weight(sample_weight, X.shape[0], X.dtype)
+        labels = assign_labels(X, self.cluster_centers_)
+        return -inertia_of(X, weights, self.cluster_centers_, labels)
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        """Names of the ``transform`` outputs: ``kmeans0``, ``kmeans1``, ..."""
+        self._check_fitted()
+        prefix = type(self).__name__.lower()
+        return np.asarray(
+            [f"{prefix}{i}" for i in range(self.cluster_centers_.shape[0])],
+            dtype=object,
+        )
+
+    # ------------------------------------------------------------- persistence
+    def save(self, path: str | Path) -> None:
+        """Save the fitted model to an ``.npz`` file that loads without pickle."""
+        self._check_fitted()
+        _persistence.save_model(self, path)
+
+    @classmethod
+    def load(cls, path: str | Path) -> KMeans:
+        """Load a model saved by ``save``; never executes code from the file."""
+        return _persistence.load_model(cls, path)
+
+
+def k_means(
+    X: Any,
+    n_clusters: int,
+    *,
+    sample_weight: Any = None,
+    init: Any = "k-means++",
+    n_init: int | str = "auto",
+    max_iter: int = 300,
+    verbose: bool = False,
+    tol: float = 1e-4,
+    random_state: Any = None,
+    copy_x: bool = True,
+    algorithm: str = "lloyd",
+    return_n_iter: bool = False,
+) -> tuple:
+    """K-means clustering, function form.
+
+    Parameters are those of :class:`KMeans`.
+
+    Returns
+    -------
+    centroid : ndarray of shape (n_clusters, n_features)
+    label : ndarray of shape (n_samples,)
+    inertia : float
+    best_n_iter : int
+        Only when ``return_n_iter`` is True.
+    """
+    est = KMeans(
+        n_clusters=n_clusters,
+        init=init,
+        n_init=n_init,
+        max_iter=max_iter,
+        verbose=verbose,
+        tol=tol,
+        random_state=random_state,
+        copy_x=copy_x,
+        algorithm=algorithm,
+    ).fit(X, sample_weight=sample_weight)
+    if return_n_iter:
+        return est.cluster_centers_, est.labels_, est.inertia_, est.n_iter_
+    return est.cluster_centers_, est.labels_, est.inertia_

@@ -1,0 +1,1 @@
+"""Customer segmentation on top of kmeans_core (built in its own issue)."""

@@ -213,6 +213,7 @@ def machine_info() -> dict:
         "python": platform.python_version(),
         "numba_threads": numba.get_num_threads(),
         "numba_threading_layer": _threading_layer(),
+        "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
     }
 
 

@@ -208,7 +208,10 @@ def _environment_lines(report: dict[str, Any]) -> str:
     versions = ", ".join(f"{k} {v}" for k, v in report["versions"].items())
     return (
         f"CPU: {machine['cpu']} ({machine['cpu_count']} cores), Python "
-        f"{machine['python']}. Versions: {versions}.\n\n"
+        f"{machine['python']}, Numba threading layer "
+        f"{machine['numba_threading_layer']} ({machine['numba_threads']} threads), "
+        f"load average {machine['load_average']} (other work skews timings). "
+        f"Versions: {versions}.\n\n"
         f"BLAS (threadpoolctl): {blas or 'unknown'}. OPENBLAS_* variables: "
         f"{env_note}.\n"
     )

@@ -56,7 +56,9 @@ def save_model(model: Any, path: str | Path) -> None:
         params["init"] = None
     params = {name: _json_safe_param(name, value) for name, value in params.items()}
     attributes = {name: getattr(model, name) for name in _SCALAR_ATTRIBUTES}
-    attributes = {k: (v.item() if isinstance(v, np.generic) else v) for k, v in attributes.items()}
+    attributes = {
+        k: (v.item() if isinstance(v, np.generic) else v) for k, v in attributes.items()
+    }
     if hasattr(model, "feature_names_in_"):
         arrays["feature_names_in_"] = np.asarray(model.feature_names_in_, dtype=str)
     meta = {
@@ -83,7 +85,9 @@ def _load_arrays(path: str | Path) -> dict[str, np.ndarray]:
             "which are refused for safety."
         ) from exc
     except Exception as exc:  # zipfile/format errors
-        raise ValueError(f"{path} is not a readable kmeans-core model file: {exc}") from exc
+        raise ValueError(
+            f"{path} is not a readable kmeans-core model file: {exc}"
+        ) from exc
 
 
 def load_model(cls: type, path: str | Path) -> Any:
@@ -91,7 +95,9 @@ def load_model(cls: type, path: str | Path) -> Any:
     arrays = _load_arrays(path)
     for key in ("meta", "cluster_centers_", "labels_"):
         if key not in arrays:
-            raise ValueError(f"{path} is not a kmeans-core model file: '{key}' is missing.")
+            raise ValueError(
+                f"{path} is not a kmeans-core model file: '{key}' is missing."
+            )
     try:
         meta = json.loads(str(arrays["meta"]))
     except json.JSONDecodeError as exc:
@@ -116,7 +122,9 @@ def load_model(cls: type, path: str | Path) -> Any:
     if labels.ndim != 1 or labels.dtype.kind not in "iu":
         raise ValueError(f"{path}: labels_ must be a 1D integer array.")
     if centers.shape[0] != model.n_clusters or not np.isfinite(centers).all():
-        raise ValueError(f"{path}: cluster_centers_ does not match n_clusters or is not finite.")
+        raise ValueError(
+            f"{path}: cluster_centers_ does not match n_clusters or is not finite."
+        )
     model.cluster_centers_ = np.ascontiguousarray(centers)
     model.labels_ = labels
     for name in _SCALAR_ATTRIBUTES:

@@ -93,8 +93,7 @@ def check_array(
         )
     if n_features < 1:
         raise ValueError(
-            f"{name} has 0 features (shape={array.shape}); "
-            "at least 1 is required."
+            f"{name} has 0 features (shape={array.shape}); at least 1 is required."
         )
     if dtype is None:
         dtype = array.dtype if array.dtype in FLOAT_DTYPES else np.float64
@@ -139,13 +138,9 @@ def check_sample_weight(
     else:
         raw = np.asarray(sample_weight)
         if raw.dtype.kind not in "biuf":
-            raise TypeError(
-                f"sample_weight must be numeric, got dtype {raw.dtype}."
-            )
+            raise TypeError(f"sample_weight must be numeric, got dtype {raw.dtype}.")
         if raw.ndim != 1:
-            raise ValueError(
-                f"sample_weight must be 1D, got shape {raw.shape}."
-            )
+            raise ValueError(f"sample_weight must be 1D, got shape {raw.shape}.")
         if raw.shape[0] != n_samples:
             raise ValueError(
                 f"sample_weight has {raw.shape[0]} entries but X has {n_samples} "
@@ -191,7 +186,9 @@ def check_params(
     check_int(max_iter, "max_iter", 1)
     if not (isinstance(n_init, str) and n_init == "auto"):
         if isinstance(n_init, str):
-            raise ValueError(f"n_init must be 'auto' or an integer >= 1, got {n_init!r}.")
+            raise ValueError(
+                f"n_init must be 'auto' or an integer >= 1, got {n_init!r}."
+            )
         check_int(n_init, "n_init", 1)
     if isinstance(tol, bool) or not isinstance(tol, numbers.Real):
         raise TypeError(f"tol must be a non-negative number, got {tol!r}.")
@@ -208,8 +205,10 @@ def check_params(
                 "init must be 'k-means++', 'random', an array of shape "
                 f"(n_clusters, n_features) or a callable; got {init!r}."
             )
-    elif not callable(init) and not hasattr(init, "__array__") and not isinstance(
-        init, list | tuple
+    elif (
+        not callable(init)
+        and not hasattr(init, "__array__")
+        and not isinstance(init, list | tuple)
     ):
         raise TypeError(
             "init must be 'k-means++', 'random', an array of shape "

@@ -100,8 +100,17 @@ def _assign_with_gemm(
         # Centre the slab on the data mean so the expanded form does not cancel.
         dots = (X[start:stop] - ws.reference) @ shifted_centers.T
         argmin_accumulate_from_dots(
-            X, sample_weight, dots, half_norms, start, ws.starts, first,
-            labels, ws.partial_sums, ws.partial_weights, accumulate,
+            X,
+            sample_weight,
+            dots,
+            half_norms,
+            start,
+            ws.starts,
+            first,
+            labels,
+            ws.partial_sums,
+            ws.partial_weights,
+            accumulate,
         )
 
 
@@ -213,8 +222,13 @@ def run_lloyd(
             _assign_with_gemm(X, sample_weight, centers, ws, labels, True)
         else:
             lloyd_assign_accumulate(
-                X, sample_weight, centers, ws.starts, labels,
-                ws.partial_sums, ws.partial_weights,
+                X,
+                sample_weight,
+                centers,
+                ws.starts,
+                labels,
+                ws.partial_sums,
+                ws.partial_weights,
             )
         _update_centers(X, sample_weight, centers, centers_new, labels, ws)
         if verbose or record_history:
@@ -230,7 +244,11 @@ def run_lloyd(
             converged = shift <= tol
         if converged:
             if verbose:
-                print(_converged_message(iteration, strict, shift if not strict else 0.0, tol))
+                print(
+                    _converged_message(
+                        iteration, strict, shift if not strict else 0.0, tol
+                    )
+                )
             break
         labels_old[:] = labels
     if not strict:
@@ -310,8 +328,19 @@ def run_elkan(
     iteration = 0
     for iteration in range(max_iter):
         elkan_assign_accumulate(
-            X, sample_weight, centers, half, next_half, ws.starts, labels,
-            upper, lower, ws.partial_sums, ws.partial_weights, counts, True,
+            X,
+            sample_weight,
+            centers,
+            half,
+            next_half,
+            ws.starts,
+            labels,
+            upper,
+            lower,
+            ws.partial_sums,
+            ws.partial_weights,
+            counts,
+            True,
         )
         evaluations += int(counts.sum())
         _update_centers(X, sample_weight, centers, centers_new, labels, ws)
@@ -333,13 +362,28 @@ def run_elkan(
             converged = shift <= tol
         if converged:
             if verbose:
-                print(_converged_message(iteration, strict, shift if not strict else 0.0, tol))
+                print(
+                    _converged_message(
+                        iteration, strict, shift if not strict else 0.0, tol
+                    )
+                )
             break
         labels_old[:] = labels
     if not strict:
         elkan_assign_accumulate(
-            X, sample_weight, centers, half, next_half, ws.starts, labels,
-            upper, lower, ws.partial_sums, ws.partial_weights, counts, False,
+            X,
+            sample_weight,
+            centers,
+            half,
+            next_half,
+            ws.starts,
+            labels,
+            upper,
+            lower,
+            ws.partial_sums,
+            ws.partial_weights,
+            counts,
+            False,
         )
         evaluations += int(counts.sum())
     inertia = inertia_of(X, sample_weight, centers, labels)

@@ -246,8 +246,10 @@ class KMeans:
         for name in self._param_names():
             value = getattr(self, name)
             default = defaults[name]
-            if isinstance(value, np.ndarray) or value is not default and (
-                not isinstance(value, type(default)) or value != default
+            if (
+                isinstance(value, np.ndarray)
+                or value is not default
+                and (not isinstance(value, type(default)) or value != default)
             ):
                 shown = "array" if isinstance(value, np.ndarray) else repr(value)
                 changed.append(f"{name}={shown}")
@@ -256,7 +258,7 @@ class KMeans:
     def __sklearn_tags__(self) -> Any:
         # Only scikit-learn calls this, so importing it here costs nothing to
         # users who do not have it.
-        from sklearn.utils import InputTags, TargetTags, Tags, TransformerTags
+        from sklearn.utils import InputTags, Tags, TargetTags, TransformerTags
 
         return Tags(
             estimator_type="clusterer",
@@ -322,9 +324,7 @@ class KMeans:
         weights = check_sample_weight(sample_weight, n_samples, X.dtype)
         init = self.init
         if not isinstance(init, str) and not callable(init):
-            init = check_centers(
-                init, self.n_clusters, n_features, X.dtype, "init"
-            )
+            init = check_centers(init, self.n_clusters, n_features, X.dtype, "init")
         n_init = resolve_n_init(self.n_init, self.init, type(self).__name__)
         algorithm = self._resolve_algorithm(n_samples, n_features)
         result = fit_kmeans(
@@ -423,7 +423,9 @@ class KMeans:
         X = self._check_test_data(X)
         return assign_labels(X, self.cluster_centers_)
 
-    def fit_predict(self, X: Any, y: Any = None, sample_weight: Any = None) -> np.ndarray:
+    def fit_predict(
+        self, X: Any, y: Any = None, sample_weight: Any = None
+    ) -> np.ndarray:
         """Fit, then return ``labels_``."""
         return self.fit(X, sample_weight=sample_weight).labels_
 

@@ -138,7 +138,11 @@ def kmeans_plusplus(
         else np.random.RandomState(random_state)
     )
     n_samples = len(X)
-    weights = np.ones(n_samples) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    weights = (
+        np.ones(n_samples)
+        if sample_weight is None
+        else np.asarray(sample_weight, dtype=np.float64)
+    )
     if n_local_trials is None:
         n_local_trials = 2 + int(math.log(n_clusters))
 

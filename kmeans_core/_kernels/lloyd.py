@@ -50,8 +50,12 @@ def lloyd_assign_accumulate(
                 label = best_label[t]
                 labels[start + t] = label
                 _accumulate_row(
-                    X, start + t, sample_weight[start + t], label,
-                    block_sums, block_weights,
+                    X,
+                    start + t,
+                    sample_weight[start + t],
+                    label,
+                    block_sums,
+                    block_weights,
                 )
 
 

@@ -1,0 +1,263 @@
+"""Every Numba kernel against the plain NumPy reference (kmeans_core.reference).
+
+Tolerances follow DESIGN.md: rtol 1e-7 in float64 and 1e-4 in float32.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from kmeans_core import reference
+from kmeans_core._blocks import block_starts
+from kmeans_core._kernels.common import (
+    finish_centers,
+    reduce_block_partials,
+    weighted_inertia,
+)
+from kmeans_core._kernels.distances import (
+    assign_nearest,
+    distance_to_assigned,
+    pairwise_euclidean,
+)
+from kmeans_core._kernels.lloyd import lloyd_assign_accumulate
+from kmeans_core._kernels.seeding import (
+    candidate_potentials,
+    distances_to_point,
+    update_closest,
+)
+from kmeans_core.drivers import (
+    _assign_with_gemm,
+    _Workspace,
+    relocate_empty_clusters,
+    run_elkan,
+    run_lloyd,
+    use_gemm,
+)
+from kmeans_core.init import _kmeans_plusplus
+
+RTOL = {np.float64: 1e-7, np.float32: 1e-4}
+DTYPES = [np.float64, np.float32]
+# (n_samples, n_features, n_clusters): small, a tile remainder, several blocks,
+# and one shape on each side of the GEMM dispatch.
+SHAPES = [(7, 1, 3), (130, 3, 5), (2500, 5, 9), (1500, 20, 40), (900, 16, 32)]
+
+
+def _data(n, d, k, dtype, seed=0, weighted=False):
+    rng = np.random.default_rng(seed)
+    centers_true = rng.normal(scale=6.0, size=(k, d))
+    X = (centers_true[rng.integers(k, size=n)] + rng.normal(size=(n, d))).astype(dtype)
+    centers = X[rng.choice(n, size=k, replace=False)].copy()
+    if weighted:
+        weights = rng.uniform(0.1, 3.0, size=n).astype(dtype)
+    else:
+        weights = np.ones(n, dtype=dtype)
+    return X, centers, weights
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", SHAPES)
+def test_assign_nearest_matches_reference(shape, dtype):
+    X, centers, _ = _data(*shape, dtype)
+    labels = np.empty(len(X), dtype=np.int32)
+    min_dist = np.empty(len(X), dtype=dtype)
+    assign_nearest(X, centers, block_starts(*shape), labels, min_dist)
+    expected = reference.squared_distances(
+        X.astype(np.float64), centers.astype(np.float64)
+    )
+    np.testing.assert_array_equal(labels, expected.argmin(axis=1))
+    np.testing.assert_allclose(
+        min_dist, expected.min(axis=1), rtol=RTOL[dtype], atol=1e-6
+    )
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("shape", SHAPES)
+def test_fused_assign_accumulate_matches_reference(shape, dtype, weighted):
+    X, centers, w = _data(*shape, dtype, weighted=weighted)
+    n, d, k = shape
+    starts = block_starts(n, k, d)
+    n_blocks = len(starts) - 1
+    labels = np.empty(n, dtype=np.int32)
+    partial_sums = np.empty((n_blocks, k, d))
+    partial_weights = np.empty((n_blocks, k))
+    lloyd_assign_accumulate(
+        X, w, centers, starts, labels, partial_sums, partial_weights
+    )
+    sums, weights = np.empty((k, d)), np.empty(k)
+    reduce_block_partials(partial_sums, partial_weights, sums, weights)
+
+    expected_labels = reference.assign(X.astype(np.float64), centers.astype(np.float64))
+    np.testing.assert_array_equal(labels, expected_labels)
+    expected_sums = np.zeros((k, d))
+    np.add.at(expected_sums, labels, w[:, None].astype(np.float64) * X)
+    expected_weights = np.bincount(labels, weights=w.astype(np.float64), minlength=k)
+    np.testing.assert_allclose(sums, expected_sums, rtol=RTOL[dtype], atol=1e-9)
+    np.testing.assert_allclose(weights, expected_weights, rtol=RTOL[dtype])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(3000, 16, 32), (700, 64, 100), (50, 40, 33)])
+def test_gemm_path_matches_reference(shape, dtype):
+    assert use_gemm(shape[2], shape[1])
+    X, centers, w = _data(*shape, dtype, weighted=True)
+    X = X + dtype(1000.0)  # far from the origin: the slab centring must hold up
+    centers = centers + dtype(1000.0)
+    n, d, k = shape
+    ws = _Workspace(X, k, X.mean(axis=0))
+    labels = np.empty(n, dtype=np.int32)
+    _assign_with_gemm(X, w, centers, ws, labels, True)
+    expected = reference.squared_distances(
+        X.astype(np.float64), centers.astype(np.float64)
+    )
+    agree = labels == expected.argmin(axis=1)
+    if dtype is np.float64:
+        assert agree.all()
+    else:
+        # float32 expanded-form distances may flip a genuine near-tie; check
+        # that every disagreement is one.
+        rows = np.flatnonzero(~agree)
+        gap = expected[rows, labels[rows]] - expected[rows].min(axis=1)
+        assert np.all(gap <= 1e-4 * expected[rows].min(axis=1) + 1e-3)
+    sums, weights = np.empty((k, d)), np.empty(k)
+    reduce_block_partials(ws.partial_sums, ws.partial_weights, sums, weights)
+    expected_sums = np.zeros((k, d))
+    np.add.at(expected_sums, labels, w[:, None].astype(np.float64) * X)
+    np.testing.assert_allclose(sums, expected_sums, rtol=RTOL[dtype])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_finish_centers_matches_reference_update(dtype):
+    X, centers, w = _data(500, 4, 6, dtype, weighted=True)
+    labels = reference.assign(X, centers)
+    sums = np.zeros((6, 4))
+    np.add.at(sums, labels, w[:, None].astype(np.float64) * X)
+    weights = np.bincount(labels, weights=w, minlength=6).astype(np.float64)
+    new = np.empty_like(centers)
+    shift = np.empty(6)
+    finish_centers(sums, weights, centers, new, shift)
+    expected = reference.update(
+        X.astype(np.float64), labels, centers, w.astype(np.float64)
+    )
+    np.testing.assert_allclose(new, expected, rtol=RTOL[dtype])
+    np.testing.assert_allclose(
+        shift, np.sqrt(((expected - centers) ** 2).sum(axis=1)), rtol=1e-3, atol=1e-5
+    )
+    assert new.dtype == dtype
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_relocation_matches_reference_update(dtype):
+    X, centers, w = _data(400, 3, 4, dtype, weighted=True)
+    # Two centers far from all data: both clusters come out empty.
+    centers[1] = 1e4
+    centers[3] = -1e4
+    labels = reference.assign(X, centers)
+    sums = np.zeros((4, 3))
+    np.add.at(sums, labels, w[:, None].astype(np.float64) * X)
+    weights = np.bincount(labels, weights=w, minlength=4).astype(np.float64)
+    moved = relocate_empty_clusters(
+        X, w, centers, labels.astype(np.int32), sums, weights
+    )
+    assert moved == 2
+    new = np.empty_like(centers)
+    finish_centers(sums, weights, centers, new, np.empty(4))
+    expected = reference.update(
+        X.astype(np.float64), labels, centers.astype(np.float64), w.astype(np.float64)
+    )
+    np.testing.assert_allclose(new, expected, rtol=RTOL[dtype])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", SHAPES)
+def test_inertia_and_distances_match_reference(shape, dtype):
+    X, centers, w = _data(*shape, dtype, weighted=True)
+    labels = reference.assign(X, centers).astype(np.int32)
+    got = weighted_inertia(X, w, centers, labels, block_starts(*shape))
+    expected = reference.inertia(
+        X.astype(np.float64), centers.astype(np.float64), labels, w.astype(np.float64)
+    )
+    np.testing.assert_allclose(got, expected, rtol=RTOL[dtype])
+
+    out = np.empty((len(X), len(centers)), dtype=dtype)
+    pairwise_euclidean(X, centers, out)
+    full = reference.squared_distances(X.astype(np.float64), centers.astype(np.float64))
+    np.testing.assert_allclose(out, np.sqrt(full), rtol=RTOL[dtype], atol=1e-5)
+
+    own = np.empty(len(X))
+    distance_to_assigned(X, centers, labels, own)
+    np.testing.assert_allclose(
+        own, full[np.arange(len(X)), labels], rtol=RTOL[dtype], atol=1e-6
+    )
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_seeding_kernels_match_numpy(dtype):
+    X, centers, w = _data(1200, 6, 5, dtype, weighted=True)
+    Xd, wd = X.astype(np.float64), w.astype(np.float64)
+    closest = np.empty(len(X))
+    distances_to_point(X, centers[:1], closest)
+    np.testing.assert_allclose(
+        closest, ((Xd - centers[0]) ** 2).sum(1), rtol=RTOL[dtype]
+    )
+
+    candidates = centers[1:]
+    pots = np.empty(len(candidates))
+    candidate_potentials(X, w, candidates, closest, block_starts(len(X), 4, 6), pots)
+    cand_d = reference.squared_distances(Xd, candidates.astype(np.float64))
+    expected = (np.minimum(closest[:, None], cand_d) * wd[:, None]).sum(axis=0)
+    np.testing.assert_allclose(pots, expected, rtol=RTOL[dtype])
+
+    before = closest.copy()
+    update_closest(X, candidates[2:3], closest)
+    np.testing.assert_allclose(
+        closest, np.minimum(before, cand_d[:, 2]), rtol=RTOL[dtype]
+    )
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("n_clusters", [1, 2, 7, 20])
+def test_kmeans_plusplus_picks_the_reference_rows(n_clusters, weighted):
+    X, _, w = _data(800, 4, 6, np.float64, weighted=weighted)
+    centers, indices = _kmeans_plusplus(X, n_clusters, w, np.random.RandomState(5))
+    ref_centers, ref_indices = reference.kmeans_plusplus(
+        X, n_clusters, sample_weight=w, random_state=np.random.RandomState(5)
+    )
+    np.testing.assert_array_equal(indices, ref_indices)
+    np.testing.assert_array_equal(centers, X[indices])
+
+
+@pytest.mark.parametrize("driver", [run_lloyd, run_elkan])
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("shape", [(600, 2, 4), (2500, 5, 9), (1200, 20, 40)])
+def test_driver_matches_reference_lloyd(driver, shape, dtype, weighted):
+    X, centers, w = _data(*shape, dtype, seed=3, weighted=weighted)
+    result = driver(X, w, centers, max_iter=100, tol=0.0)
+    ref_centers, ref_labels, ref_inertia, ref_iter = reference.lloyd(
+        X, centers, sample_weight=w, max_iter=100, tol=0.0
+    )
+    np.testing.assert_array_equal(result.labels, ref_labels)
+    assert result.n_iter == ref_iter
+    assert result.converged
+    np.testing.assert_allclose(result.centers, ref_centers, rtol=RTOL[dtype], atol=1e-5)
+    np.testing.assert_allclose(result.inertia, ref_inertia, rtol=RTOL[dtype])
+
+
+def test_elkan_computes_fewer_distances_than_lloyd_on_clustered_data():
+    X, centers, w = _data(3000, 3, 10, np.float64, seed=1)
+    lloyd = run_lloyd(X, w, centers, max_iter=100)
+    elkan = run_elkan(X, w, centers, max_iter=100)
+    np.testing.assert_array_equal(lloyd.labels, elkan.labels)
+    assert elkan.n_distance_evaluations < lloyd.n_distance_evaluations / 2
+
+
+def test_history_records_every_iteration_and_inertia_never_increases():
+    X, centers, w = _data(2000, 2, 6, np.float64, seed=4)
+    result = run_lloyd(X, w, centers, max_iter=50, record_history=True)
+    assert len(result.history) == result.n_iter + 1
+    inertias = [entry["inertia"] for entry in result.history]
+    assert np.all(np.diff(inertias) <= 1e-9 * inertias[0])
+    np.testing.assert_array_equal(result.history[0]["centers"], centers)
+    np.testing.assert_array_equal(result.history[-1]["centers"], result.centers)

@@ -299,3 +299,42 @@ def test_fit_same_seed_same_result(name, dtype, init, n_init):
             ours = KMeans(**params).fit(X, sample_weight=sw)
             theirs = sklearn_cluster.KMeans(**params).fit(X, sample_weight=sw)
         assert_same_fit(ours, theirs, X, dtype)
+
+
+# --------------------------------------------------------------------------------------
+# Edge shapes
+
+
+EDGE_CASES = {
+    # name: (X, n_clusters)
+    "one-cluster": (blobs(seed=1, n_samples=50), 1),
+    "one-feature": (blobs(seed=1, n_samples=80, n_features=1), 3),
+    "k-equals-n": (uniform(seed=1, n_samples=6), 6),
+    "one-sample": (np.array([[1.0, -2.0]]), 1),
+    "two-samples": (np.array([[0.0, 0.0], [1.0, 3.0]]), 2),
+    "wide": (uniform(seed=2, n_samples=40, n_features=50), 4),
+    "many-clusters": (blobs(seed=3, n_samples=300, n_features=20, n_clusters=40), 40),
+}
+
+
+@pytest.mark.parametrize("algorithm", ["lloyd", "elkan"])
+@pytest.mark.parametrize("name", sorted(EDGE_CASES))
+def test_edge_shapes_match(name, algorithm):
+    X, k = EDGE_CASES[name]
+    init = init_rows(X, k, seed=0)
+    ours, theirs = fit_both(X, init, n_clusters=k, algorithm=algorithm)
+    assert_same_fit(ours, theirs, X, np.float64)
+
+
+def test_callable_init_gets_the_same_data_as_in_sklearn():
+    """scikit-learn calls ``init`` on the *centred* data and reads the centers it
+    returns in centred coordinates; a callable that returns fixed coordinates
+    (not rows of its argument) shows the difference."""
+    X = blobs(seed=2) + 100.0
+    fixed = X[[3, 50, 100, 150]] - X.mean(axis=0)
+
+    def fixed_centers(data, n_clusters, random_state):
+        return fixed
+
+    ours, theirs = fit_both(X, fixed_centers, n_clusters=4)
+    assert_same_fit(ours, theirs, X, np.float64)

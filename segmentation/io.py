@@ -23,6 +23,7 @@ __all__ = [
     "DataError",
     "DataWarning",
     "LoadedData",
+    "find_id_column",
     "find_role_column",
     "load_customers",
     "read_table",
@@ -230,6 +231,40 @@ def find_role_column(columns: Sequence[str], names: Sequence[str]) -> str | None
     return None
 
 
+def _tokens(name: str) -> list[str]:
+    """Split "CustomerID", "member_no", "Client Number" into lower-case words."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", str(name))
+    return [t.lower() for t in re.split(r"[^0-9A-Za-z]+", spaced) if t]
+
+
+def find_id_column(frame: pd.DataFrame) -> str | None:
+    """Recognise the customer id column, or None.
+
+    A column named like an id (``CustomerID``, ``client_id``, ``id``) is one
+    even with duplicate values (those are warned about). A column whose last
+    word is ``no``, ``nr``, ``number``, ``num``, ``key`` or ``code`` is one only
+    if every value is distinct, so that e.g. ``zip_code`` with repeats is not.
+    """
+    named = find_role_column(list(frame.columns), _ID_NAMES)
+    if named is not None:
+        return named
+    for col in frame.columns:
+        words = _tokens(col)
+        if words and words[-1] == "id":
+            return col
+    for col in frame.columns:
+        words = _tokens(col)
+        series = frame[col]
+        if (
+            words
+            and words[-1] in ("no", "nr", "number", "num", "key", "code")
+            and series.notna().all()
+            and series.is_unique
+        ):
+            return col
+    return None
+
+
 def resolve_columns(columns: Sequence[str], requested: Sequence[str]) -> list[str]:
     """Map requested names to columns: exact name, then a case-insensitive fragment.
 
@@ -316,6 +351,20 @@ def _numeric_features(frame: pd.DataFrame, features: list[str], name: str) -> No
             )
 
 
+def _mostly_numeric(series: pd.Series) -> bool:
+    """Whether a column is meant to hold numbers (so a stray word is an error)."""
+    if pd.api.types.is_bool_dtype(series):
+        return False
+    if pd.api.types.is_numeric_dtype(series):
+        return True
+    present = series.dropna()
+    if len(present) == 0:
+        return False
+    # A numeric column with a few typos still counts; gender or city does not.
+    parsed = pd.to_numeric(present, errors="coerce").notna().mean()
+    return bool(parsed >= 0.5)
+
+
 def load_customers(
     source: str | Path | pd.DataFrame | np.ndarray,
     features: Sequence[str] | None = None,
@@ -375,13 +424,11 @@ def load_customers(
     if id_column is not None:
         id_column = resolve_columns(frame.columns, [id_column])[0]
     else:
-        id_column = find_role_column(frame.columns, _ID_NAMES)
+        id_column = find_id_column(frame)
 
     if features is None or len(features) == 0:
         cols = [
-            c
-            for c in frame.columns
-            if c != id_column and pd.api.types.is_numeric_dtype(frame[c])
+            c for c in frame.columns if c != id_column and _mostly_numeric(frame[c])
         ]
         if not cols:
             raise DataError(

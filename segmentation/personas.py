@@ -81,7 +81,7 @@ ROLES: dict[str, tuple[str, ...]] = {
     ),
     "spending": ("spending", "spend"),
     "income": ("income", "salary", "earning", "wage"),
-    "age": ("age",),
+    "age": (),  # matched by word in role_of
     "tenure": (
         "tenure",
         "membership",
@@ -330,6 +330,16 @@ def _norm(name: str) -> str:
 def role_of(column: str) -> str | None:
     """The vocabulary role of a column name, or None (e.g. ``"Age"`` -> ``"age"``)."""
     n = _norm(column)
+    # "age" is matched as a word, since it hides in "average", "usage", "page".
+    words = re.findall(
+        r"[a-z]+", re.sub(r"([a-z])([A-Z])", r"\1 \2", str(column)).lower()
+    )
+    if (
+        "age" in words
+        or "years old" in " ".join(words)
+        or n in ("yearsold", "ageyears")
+    ):
+        return "age"
     for role, frags in ROLES.items():
         if any(f in n for f in frags):
             return role

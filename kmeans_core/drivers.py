@@ -28,6 +28,11 @@ from ._kernels.elkan import (
     elkan_init_bounds,
     elkan_shift_bounds,
 )
+from ._kernels.hamerly import (
+    hamerly_assign_accumulate,
+    hamerly_init_bounds,
+    hamerly_shift_bounds,
+)
 from ._kernels.lloyd import argmin_accumulate_from_dots, lloyd_assign_accumulate
 
 
@@ -181,110 +186,140 @@ def _update_centers(
     finish_centers(ws.sums, ws.weights, centers, centers_new, ws.center_shift)
 
 
-def _report(verbose: int, iteration: int, inertia: float | None) -> None:
-    if verbose and inertia is not None:
-        print(f"Iteration {iteration}, inertia {inertia}.")
+class _LloydSteps:
+    """Exhaustive assignment: the fused direct kernel or the GEMM path."""
 
+    def __init__(self, X, sample_weight, n_clusters, ws):
+        self.X, self.sample_weight, self.ws = X, sample_weight, ws
+        self.evaluations = 0
+        self._per_pass = X.shape[0] * n_clusters
 
-def _converged_message(iteration: int, strict: bool, shift: float, tol: float) -> str:
-    if strict:
-        return f"Converged at iteration {iteration}: strict convergence."
-    return (
-        f"Converged at iteration {iteration}: center shift {shift} "
-        f"within tolerance {tol}."
-    )
+    def start(self, centers, labels):
+        pass
 
-
-def run_lloyd(
-    X: np.ndarray,
-    sample_weight: np.ndarray,
-    centers_init: np.ndarray,
-    *,
-    max_iter: int = 300,
-    tol: float = 0.0,
-    verbose: int = 0,
-    record_history: bool = False,
-) -> RunResult:
-    """One run of Lloyd's algorithm from ``centers_init``."""
-    n_samples = X.shape[0]
-    n_clusters = centers_init.shape[0]
-    reference = X.mean(axis=0) if use_gemm(n_clusters, X.shape[1]) else None
-    ws = _Workspace(X, n_clusters, reference)
-    centers = np.array(centers_init, dtype=X.dtype, order="C", copy=True)
-    centers_new = np.empty_like(centers)
-    labels = np.full(n_samples, -1, dtype=np.int32)
-    labels_old = labels.copy()
-    history: list[dict] | None = [] if record_history else None
-    strict = converged = False
-    iteration = 0
-    for iteration in range(max_iter):
+    def assign(self, centers, labels, accumulate):
+        X, ws = self.X, self.ws
         if ws.gemm:
-            _assign_with_gemm(X, sample_weight, centers, ws, labels, True)
-        else:
+            _assign_with_gemm(X, self.sample_weight, centers, ws, labels, accumulate)
+        elif accumulate:
             lloyd_assign_accumulate(
                 X,
-                sample_weight,
+                self.sample_weight,
                 centers,
                 ws.starts,
                 labels,
                 ws.partial_sums,
                 ws.partial_weights,
             )
-        _update_centers(X, sample_weight, centers, centers_new, labels, ws)
-        if verbose or record_history:
-            inertia = inertia_of(X, sample_weight, centers, labels)
-            _report(verbose, iteration, inertia)
-            if history is not None:
-                history.append(_history_entry(centers, labels, inertia))
-        centers, centers_new = centers_new, centers
-        if np.array_equal(labels, labels_old):
-            strict = converged = True
         else:
-            shift = float(np.dot(ws.center_shift, ws.center_shift))
-            converged = shift <= tol
-        if converged:
-            if verbose:
-                print(
-                    _converged_message(
-                        iteration, strict, shift if not strict else 0.0, tol
-                    )
-                )
-            break
-        labels_old[:] = labels
-    if not strict:
-        # The centers moved after the last assignment: assign once more so the
-        # labels belong to the returned centers.
-        if ws.gemm:
-            _assign_with_gemm(X, sample_weight, centers, ws, labels, False)
-        else:
-            labels = assign_labels(X, centers)
-    inertia = inertia_of(X, sample_weight, centers, labels)
-    n_iter = iteration + 1
-    return RunResult(
-        labels=labels,
-        inertia=inertia,
-        centers=centers,
-        n_iter=n_iter,
-        converged=converged,
-        n_distance_evaluations=(n_iter + (0 if strict else 1)) * n_samples * n_clusters,
-        history=_finish_history(history, centers, labels, inertia),
-    )
+            assign_nearest(X, centers, ws.starts, labels, np.empty(X.shape[0], X.dtype))
+        self.evaluations += self._per_pass
+
+    def moved(self, labels, center_shift, centers_new):
+        pass
 
 
-def _history_entry(centers: np.ndarray, labels: np.ndarray, inertia: float) -> dict:
-    return {"centers": centers.copy(), "inertia": inertia}
+class _ElkanSteps:
+    """Elkan: n x k lower bounds, center-to-center distances each iteration."""
+
+    def __init__(self, X, sample_weight, n_clusters, ws):
+        self.X, self.sample_weight, self.ws = X, sample_weight, ws
+        n_samples = X.shape[0]
+        self.upper = np.empty(n_samples, dtype=X.dtype)
+        self.lower = np.empty((n_samples, n_clusters), dtype=X.dtype)
+        self.counts = np.zeros(ws.starts.shape[0] - 1, dtype=np.int64)
+        self.evaluations = 0
+
+    def start(self, centers, labels):
+        self.half, self.next_half = _center_half_distances(centers)
+        elkan_init_bounds(
+            self.X,
+            centers,
+            self.half,
+            self.ws.starts,
+            labels,
+            self.upper,
+            self.lower,
+            self.counts,
+        )
+        self.evaluations += int(self.counts.sum())
+
+    def assign(self, centers, labels, accumulate):
+        ws = self.ws
+        elkan_assign_accumulate(
+            self.X,
+            self.sample_weight,
+            centers,
+            self.half,
+            self.next_half,
+            ws.starts,
+            labels,
+            self.upper,
+            self.lower,
+            ws.partial_sums,
+            ws.partial_weights,
+            self.counts,
+            accumulate,
+        )
+        self.evaluations += int(self.counts.sum())
+
+    def moved(self, labels, center_shift, centers_new):
+        elkan_shift_bounds(
+            labels, _round_up(center_shift, self.X.dtype), self.upper, self.lower
+        )
+        self.half, self.next_half = _center_half_distances(centers_new)
+        k = centers_new.shape[0]
+        self.evaluations += k * (k - 1) // 2
 
 
-def _finish_history(
-    history: list[dict] | None,
-    centers: np.ndarray,
-    labels: np.ndarray,
-    inertia: float,
-) -> list[dict] | None:
-    if history is None:
-        return None
-    history.append(_history_entry(centers, labels, inertia))
-    return history
+class _HamerlySteps:
+    """Hamerly: one upper and one lower bound per sample."""
+
+    def __init__(self, X, sample_weight, n_clusters, ws):
+        self.X, self.sample_weight, self.ws = X, sample_weight, ws
+        n_samples = X.shape[0]
+        self.upper = np.empty(n_samples, dtype=X.dtype)
+        self.lower = np.empty(n_samples, dtype=X.dtype)
+        self.counts = np.zeros(ws.starts.shape[0] - 1, dtype=np.int64)
+        self.evaluations = 0
+
+    def start(self, centers, labels):
+        _, self.next_half = _center_half_distances(centers)
+        hamerly_init_bounds(
+            self.X, centers, self.ws.starts, labels, self.upper, self.lower
+        )
+        self.evaluations += self.X.shape[0] * centers.shape[0]
+
+    def assign(self, centers, labels, accumulate):
+        ws = self.ws
+        hamerly_assign_accumulate(
+            self.X,
+            self.sample_weight,
+            centers,
+            self.next_half,
+            ws.starts,
+            labels,
+            self.upper,
+            self.lower,
+            ws.partial_sums,
+            ws.partial_weights,
+            self.counts,
+            accumulate,
+        )
+        self.evaluations += int(self.counts.sum())
+
+    def moved(self, labels, center_shift, centers_new):
+        hamerly_shift_bounds(
+            labels, _round_up(center_shift, self.X.dtype), self.upper, self.lower
+        )
+        _, self.next_half = _center_half_distances(centers_new)
+        k = centers_new.shape[0]
+        self.evaluations += k * (k - 1) // 2
+
+
+def _round_up(center_shift: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """Cast shifts to the bound dtype, rounding up so loosened bounds stay bounds."""
+    return np.nextafter(center_shift.astype(dtype), dtype.type(np.inf))
 
 
 def _center_half_distances(centers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -297,7 +332,8 @@ def _center_half_distances(centers: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return half, masked.min(axis=1)
 
 
-def run_elkan(
+def _run(
+    steps_class: type,
     X: np.ndarray,
     sample_weight: np.ndarray,
     centers_init: np.ndarray,
@@ -307,95 +343,87 @@ def run_elkan(
     verbose: int = 0,
     record_history: bool = False,
 ) -> RunResult:
-    """One run of Elkan's algorithm: Lloyd's result with fewer distances."""
-    n_samples = X.shape[0]
+    """The iteration loop shared by every algorithm.
+
+    Each iteration assigns all samples (accumulating per-block sums), turns the
+    sums into new centers, and tells the algorithm how far the centers moved
+    (so pruning algorithms can loosen their bounds).
+    """
+    n_samples, n_features = X.shape
     n_clusters = centers_init.shape[0]
-    ws = _Workspace(X, n_clusters, None)
-    ws.gemm = False
-    n_blocks = ws.starts.shape[0] - 1
-    counts = np.zeros(n_blocks, dtype=np.int64)
+    exhaustive = steps_class is _LloydSteps
+    reference = (
+        X.mean(axis=0) if exhaustive and use_gemm(n_clusters, n_features) else None
+    )
+    ws = _Workspace(X, n_clusters, reference)
+    ws.gemm = ws.gemm and exhaustive
+    steps = steps_class(X, sample_weight, n_clusters, ws)
     centers = np.array(centers_init, dtype=X.dtype, order="C", copy=True)
     centers_new = np.empty_like(centers)
     labels = np.full(n_samples, -1, dtype=np.int32)
     labels_old = labels.copy()
-    upper = np.empty(n_samples, dtype=X.dtype)
-    lower = np.empty((n_samples, n_clusters), dtype=X.dtype)
-    half, next_half = _center_half_distances(centers)
-    elkan_init_bounds(X, centers, half, ws.starts, labels, upper, lower, counts)
-    evaluations = int(counts.sum())
     history: list[dict] | None = [] if record_history else None
+    steps.start(centers, labels)
     strict = converged = False
     iteration = 0
     for iteration in range(max_iter):
-        elkan_assign_accumulate(
-            X,
-            sample_weight,
-            centers,
-            half,
-            next_half,
-            ws.starts,
-            labels,
-            upper,
-            lower,
-            ws.partial_sums,
-            ws.partial_weights,
-            counts,
-            True,
-        )
-        evaluations += int(counts.sum())
+        steps.assign(centers, labels, True)
         _update_centers(X, sample_weight, centers, centers_new, labels, ws)
-        # Round the shifts up when casting, so the loosened bounds stay bounds.
-        shift_cast = np.nextafter(ws.center_shift.astype(X.dtype), X.dtype.type(np.inf))
-        elkan_shift_bounds(labels, shift_cast, upper, lower)
-        half, next_half = _center_half_distances(centers_new)
-        evaluations += n_clusters * (n_clusters - 1) // 2
-        if verbose or record_history:
+        steps.moved(labels, ws.center_shift, centers_new)
+        if verbose or history is not None:
             inertia = inertia_of(X, sample_weight, centers, labels)
-            _report(verbose, iteration, inertia)
+            if verbose:
+                print(f"Iteration {iteration}, inertia {inertia}.")
             if history is not None:
-                history.append(_history_entry(centers, labels, inertia))
+                history.append({"centers": centers.copy(), "inertia": inertia})
         centers, centers_new = centers_new, centers
         if np.array_equal(labels, labels_old):
+            # Same labels give the same means: the returned centers are final.
             strict = converged = True
-        else:
-            shift = float(np.dot(ws.center_shift, ws.center_shift))
-            converged = shift <= tol
-        if converged:
+            if verbose:
+                print(f"Converged at iteration {iteration}: strict convergence.")
+            break
+        shift = float(np.dot(ws.center_shift, ws.center_shift))
+        if shift <= tol:
+            converged = True
             if verbose:
                 print(
-                    _converged_message(
-                        iteration, strict, shift if not strict else 0.0, tol
-                    )
+                    f"Converged at iteration {iteration}: center shift {shift} "
+                    f"within tolerance {tol}."
                 )
             break
         labels_old[:] = labels
     if not strict:
-        elkan_assign_accumulate(
-            X,
-            sample_weight,
-            centers,
-            half,
-            next_half,
-            ws.starts,
-            labels,
-            upper,
-            lower,
-            ws.partial_sums,
-            ws.partial_weights,
-            counts,
-            False,
-        )
-        evaluations += int(counts.sum())
+        # The centers moved after the last assignment: assign once more so the
+        # labels belong to the returned centers.
+        steps.assign(centers, labels, False)
     inertia = inertia_of(X, sample_weight, centers, labels)
+    if history is not None:
+        history.append({"centers": centers.copy(), "inertia": inertia})
     return RunResult(
         labels=labels,
         inertia=inertia,
         centers=centers,
         n_iter=iteration + 1,
         converged=converged,
-        n_distance_evaluations=evaluations,
-        history=_finish_history(history, centers, labels, inertia),
+        n_distance_evaluations=steps.evaluations,
+        history=history,
     )
 
 
-DRIVERS = {"lloyd": run_lloyd, "elkan": run_elkan}
+def run_lloyd(X, sample_weight, centers_init, **options) -> RunResult:
+    """One run of Lloyd's algorithm from ``centers_init``."""
+    return _run(_LloydSteps, X, sample_weight, centers_init, **options)
+
+
+def run_elkan(X, sample_weight, centers_init, **options) -> RunResult:
+    """One run of Elkan's algorithm: Lloyd's result with fewer distances."""
+    return _run(_ElkanSteps, X, sample_weight, centers_init, **options)
+
+
+def run_hamerly(X, sample_weight, centers_init, **options) -> RunResult:
+    """One run of Hamerly's algorithm: Lloyd's result with O(n) extra memory."""
+    return _run(_HamerlySteps, X, sample_weight, centers_init, **options)
+
+
+DRIVERS = {"lloyd": run_lloyd, "elkan": run_elkan, "hamerly": run_hamerly}

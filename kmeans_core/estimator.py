@@ -188,7 +188,7 @@ class KMeans:
     [[1.0, 2.0], [10.0, 2.0]]
     """
 
-    _algorithms = ("lloyd", "elkan", "auto")
+    _algorithms = ("lloyd", "elkan", "hamerly", "auto")
 
     def __init__(
         self,

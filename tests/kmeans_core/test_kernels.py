@@ -31,6 +31,7 @@ from kmeans_core.drivers import (
     _Workspace,
     relocate_empty_clusters,
     run_elkan,
+    run_hamerly,
     run_lloyd,
     use_gemm,
 )
@@ -228,7 +229,7 @@ def test_kmeans_plusplus_picks_the_reference_rows(n_clusters, weighted):
     np.testing.assert_array_equal(centers, X[indices])
 
 
-@pytest.mark.parametrize("driver", [run_lloyd, run_elkan])
+@pytest.mark.parametrize("driver", [run_lloyd, run_elkan, run_hamerly])
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("shape", [(600, 2, 4), (2500, 5, 9), (1200, 20, 40)])
@@ -245,12 +246,14 @@ def test_driver_matches_reference_lloyd(driver, shape, dtype, weighted):
     np.testing.assert_allclose(result.inertia, ref_inertia, rtol=RTOL[dtype])
 
 
-def test_elkan_computes_fewer_distances_than_lloyd_on_clustered_data():
+@pytest.mark.parametrize("driver", [run_elkan, run_hamerly])
+def test_pruning_computes_fewer_distances_than_lloyd_on_clustered_data(driver):
     X, centers, w = _data(3000, 3, 10, np.float64, seed=1)
     lloyd = run_lloyd(X, w, centers, max_iter=100)
-    elkan = run_elkan(X, w, centers, max_iter=100)
-    np.testing.assert_array_equal(lloyd.labels, elkan.labels)
-    assert elkan.n_distance_evaluations < lloyd.n_distance_evaluations / 2
+    pruned = driver(X, w, centers, max_iter=100)
+    np.testing.assert_array_equal(lloyd.labels, pruned.labels)
+    assert pruned.n_iter == lloyd.n_iter
+    assert pruned.n_distance_evaluations < lloyd.n_distance_evaluations / 2
 
 
 def test_history_records_every_iteration_and_inertia_never_increases():

@@ -297,6 +297,9 @@ def resolve_columns(columns: Sequence[str], requested: Sequence[str]) -> list[st
         if not matches:
             frag = _normalise(req)
             matches = [c for c in columns if frag and frag in _normalise(c)]
+        if not matches and _normalise(req) in _GENDER_NAMES:
+            # The Mall data spells gender "Genre": any spelling finds any other.
+            matches = [c for c in columns if _normalise(c) in _GENDER_NAMES]
         if len(matches) == 1:
             out.append(matches[0])
         elif not matches:

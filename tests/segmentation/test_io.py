@@ -157,3 +157,8 @@ def test_id_not_used_as_feature_and_no_warning_without_duplicates(tmp_path):
         data = load_customers(path)
     assert data.id_column == "Customer_ID" and data.features == ("Visits",)
     assert data.categorical == ("Sex",)
+
+
+def test_gender_spellings_find_each_other():
+    assert resolve_columns(["CustomerID", "Genre", "Age"], ["gender"]) == ["Genre"]
+    assert resolve_columns(["Sex", "Age"], ["Genre"]) == ["Sex"]

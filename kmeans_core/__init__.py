@@ -8,10 +8,12 @@ float32.  ``kmeans_core.reference`` holds a plain NumPy version to learn from.
 from .estimator import KMeans, k_means
 from .exceptions import ConvergenceWarning, NotFittedError
 from .init import kmeans_plusplus
+from .minibatch import MiniBatchKMeans
 
 __all__ = [
     "ConvergenceWarning",
     "KMeans",
+    "MiniBatchKMeans",
     "NotFittedError",
     "k_means",
     "kmeans_plusplus",

@@ -1,0 +1,540 @@
+"""``MiniBatchKMeans``: k-means on random batches, with ``partial_fit`` for streams.
+
+The semantics follow ``sklearn.cluster.MiniBatchKMeans`` (scikit-learn 1.9):
+batches drawn with replacement in proportion to the sample weights, centers
+updated as running weighted means, low-count centers reassigned at random,
+early stopping on an exponentially weighted average of the batch inertia.  An
+integer ``random_state`` consumes the random stream in scikit-learn's order.
+
+The per-batch work reuses the Lloyd kernels (fused assignment and per-block
+sums, fixed-order reduction); only the running-mean update has its own kernel.
+"""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ._kernels.common import reduce_block_partials, weighted_inertia
+from ._kernels.lloyd import lloyd_assign_accumulate
+from ._kernels.minibatch import minibatch_update_centers
+from ._validation import (
+    check_array,
+    check_centers,
+    check_int,
+    check_params,
+    check_random_state,
+    check_sample_weight,
+    feature_names_of,
+)
+from .drivers import _assign_with_gemm, _Workspace, assign_labels, inertia_of
+from .estimator import KMeans, resolve_n_init, scaled_tolerance
+from .init import initial_centers
+
+#: Runs used by ``n_init="auto"`` for the "random" init and callables
+#: (scikit-learn's MiniBatchKMeans uses 3 where KMeans uses 10).
+DEFAULT_N_INIT_RANDOM = 3
+
+
+def accumulate_batch(
+    X: np.ndarray,
+    sample_weight: np.ndarray,
+    centers: np.ndarray,
+    ws: _Workspace,
+    labels: np.ndarray,
+) -> None:
+    """Assign the rows of X and leave per-cluster sums in ``ws.sums``/``ws.weights``.
+
+    The same two kernels as one Lloyd iteration (direct or BLAS path, chosen by
+    shape), followed by the fixed-order reduction of the block partials.  The
+    Dask backend calls this on every chunk, so both paths share one definition.
+    """
+    if ws.gemm:
+        _assign_with_gemm(X, sample_weight, centers, ws, labels, True)
+    else:
+        lloyd_assign_accumulate(
+            X,
+            sample_weight,
+            centers,
+            ws.starts,
+            labels,
+            ws.partial_sums,
+            ws.partial_weights,
+        )
+    reduce_block_partials(ws.partial_sums, ws.partial_weights, ws.sums, ws.weights)
+
+
+def _randint(rng: Any, high: int, size: int) -> np.ndarray:
+    """Uniform integers in [0, high): ``randint`` or ``integers`` by generator kind."""
+    if isinstance(rng, np.random.Generator):
+        return rng.integers(0, high, size)
+    return rng.randint(0, high, size)
+
+
+def _minibatch_step(
+    X: np.ndarray,
+    sample_weight: np.ndarray,
+    centers: np.ndarray,
+    centers_new: np.ndarray,
+    counts: np.ndarray,
+    rng: Any,
+    *,
+    random_reassign: bool,
+    reassignment_ratio: float,
+    verbose: int,
+) -> float:
+    """One mini-batch update; returns the batch inertia before the update."""
+    reference = X.mean(axis=0) if X.shape[0] else None
+    ws = _Workspace(X, centers.shape[0], reference)
+    labels = np.empty(X.shape[0], dtype=np.int32)
+    accumulate_batch(X, sample_weight, centers, ws, labels)
+    inertia = float(weighted_inertia(X, sample_weight, centers, labels, ws.starts))
+    minibatch_update_centers(ws.sums, ws.weights, centers, centers_new, counts)
+    if random_reassign and reassignment_ratio > 0:
+        _reassign_low_counts(X, centers_new, counts, rng, reassignment_ratio, verbose)
+    return inertia
+
+
+def _reassign_low_counts(
+    X: np.ndarray,
+    centers: np.ndarray,
+    counts: np.ndarray,
+    rng: Any,
+    reassignment_ratio: float,
+    verbose: int,
+) -> None:
+    """Move centers with little absorbed weight onto random rows of the batch."""
+    to_reassign = counts < reassignment_ratio * counts.max()
+    # Never move more than half a batch worth of centers at once.
+    if to_reassign.sum() > 0.5 * X.shape[0]:
+        keep = np.argsort(counts, kind="stable")[int(0.5 * X.shape[0]) :]
+        to_reassign[keep] = False
+    n_reassigns = int(to_reassign.sum())
+    if n_reassigns:
+        rows = rng.choice(X.shape[0], replace=False, size=n_reassigns)
+        if verbose:
+            print(f"[MiniBatchKMeans] Reassigning {n_reassigns} cluster centers.")
+        centers[to_reassign] = X[rows]
+    if (~to_reassign).any():
+        # Not zero: a reassigned center would be reassigned again at once.
+        counts[to_reassign] = np.min(counts[~to_reassign])
+
+
+class MiniBatchKMeans(KMeans):
+    """Mini-batch k-means, a drop-in for scikit-learn's ``MiniBatchKMeans``.
+
+    Parameters
+    ----------
+    n_clusters : int, default=8
+        The number of clusters to find.
+    init : {"k-means++", "random"}, callable or array-like of shape \
+            (n_clusters, n_features), default="k-means++"
+        Initialisation, computed on ``init_size`` random rows (see ``KMeans``).
+    max_iter : int, default=100
+        Maximum number of passes over the data (in expectation): ``fit`` runs
+        at most ``max_iter * n_samples // batch_size`` steps.
+    batch_size : int, default=1024
+        Rows per mini-batch.
+    verbose : int, default=0
+        Print progress when > 0.
+    compute_labels : bool, default=True
+        Compute ``labels_`` and ``inertia_`` on the full data after fitting.
+    random_state : int, RandomState, Generator or None, default=None
+        Randomness for the initialisation, the batches and the reassignments.
+    tol : float, default=0.0
+        Stop when the summed squared movement of the centers in one step is at
+        most ``tol`` times the mean feature variance (0 disables the test).
+    max_no_improvement : int or None, default=10
+        Stop after this many steps without improvement of the smoothed batch
+        inertia (None disables the test).
+    init_size : int or None, default=None
+        Rows used for the initialisation; None means ``3 * batch_size``
+        (at least ``3 * n_clusters``).
+    n_init : "auto" or int, default="auto"
+        Initialisations tried, scored on one validation subset; "auto" means 1
+        for "k-means++" and arrays and 3 for "random" and callables.
+    reassignment_ratio : float, default=0.01
+        Centers that absorbed less than this fraction of the largest count are
+        moved onto random rows of the batch.
+
+    Attributes
+    ----------
+    cluster_centers_ : ndarray of shape (n_clusters, n_features)
+        The centers, in the dtype of X.
+    labels_ : ndarray of shape (n_samples,)
+        Labels of the training data (with ``compute_labels=True``), or of the
+        last batch for ``partial_fit``.
+    inertia_ : float
+        Weighted inertia of the training data (or last batch) with
+        ``compute_labels=True``; otherwise an estimate from the smoothed batch
+        inertia.
+    counts_ : ndarray of shape (n_clusters,), float64
+        Weight absorbed by each center so far (the running-mean denominators).
+    n_iter_ : int
+        Passes over the data (steps times batch size over n_samples, rounded up).
+    n_steps_ : int
+        Mini-batch steps performed.
+    converged_ : bool
+        Whether ``fit`` stopped early (``tol`` or ``max_no_improvement``).
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names, when X was a DataFrame with string column names.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from kmeans_core import MiniBatchKMeans
+    >>> X = np.array([[1, 2], [1, 4], [1, 0], [10, 2], [10, 4], [10, 0]] * 10)
+    >>> km = MiniBatchKMeans(n_clusters=2, batch_size=6, random_state=0).fit(X)
+    >>> sorted(np.round(km.cluster_centers_).tolist())
+    [[1.0, 2.0], [10.0, 2.0]]
+    """
+
+    def __init__(
+        self,
+        n_clusters: int = 8,
+        *,
+        init: str | np.ndarray | Callable[..., Any] = "k-means++",
+        max_iter: int = 100,
+        batch_size: int = 1024,
+        verbose: int = 0,
+        compute_labels: bool = True,
+        random_state: Any = None,
+        tol: float = 0.0,
+        max_no_improvement: int | None = 10,
+        init_size: int | None = None,
+        n_init: int | str = "auto",
+        reassignment_ratio: float = 0.01,
+    ) -> None:
+        self.n_clusters = n_clusters
+        self.init = init
+        self.max_iter = max_iter
+        self.batch_size = batch_size
+        self.verbose = verbose
+        self.compute_labels = compute_labels
+        self.random_state = random_state
+        self.tol = tol
+        self.max_no_improvement = max_no_improvement
+        self.init_size = init_size
+        self.n_init = n_init
+        self.reassignment_ratio = reassignment_ratio
+
+    # ------------------------------------------------------------------ checks
+    def _check_params(self) -> None:
+        check_params(
+            n_clusters=self.n_clusters,
+            init=self.init,
+            n_init=self.n_init,
+            max_iter=self.max_iter,
+            tol=self.tol,
+            algorithm="lloyd",
+            verbose=self.verbose,
+        )
+        check_int(self.batch_size, "batch_size", 1)
+        if self.max_no_improvement is not None:
+            check_int(self.max_no_improvement, "max_no_improvement", 0)
+        if self.init_size is not None:
+            check_int(self.init_size, "init_size", 1)
+        ratio = self.reassignment_ratio
+        if isinstance(ratio, bool) or not isinstance(ratio, numbers.Real):
+            raise TypeError(f"reassignment_ratio must be a number >= 0, got {ratio!r}.")
+        if not np.isfinite(ratio) or ratio < 0:
+            raise ValueError(f"reassignment_ratio must be >= 0, got {ratio}.")
+        if not isinstance(self.compute_labels, bool | np.bool_):
+            raise TypeError(
+                f"compute_labels must be True or False, got {self.compute_labels!r}."
+            )
+
+    def _check_params_vs_input(self, X: np.ndarray) -> Any:
+        """Data-dependent settings; returns the validated init."""
+        n_samples, n_features = X.shape
+        if n_samples < self.n_clusters:
+            raise ValueError(
+                f"n_samples={n_samples} should be >= n_clusters={self.n_clusters}."
+            )
+        self._batch_size = min(self.batch_size, n_samples)
+        init_size = self.init_size
+        if init_size is None:
+            init_size = 3 * self._batch_size
+            if init_size < self.n_clusters:
+                init_size = 3 * self.n_clusters
+        elif init_size < self.n_clusters:
+            warnings.warn(
+                f"init_size={init_size} should be larger than "
+                f"n_clusters={self.n_clusters}. Setting it to "
+                "min(3*n_clusters, n_samples)",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+            init_size = 3 * self.n_clusters
+        self._init_size = min(init_size, n_samples)
+        init = self.init
+        if not isinstance(init, str) and not callable(init):
+            init = check_centers(init, self.n_clusters, n_features, X.dtype, "init")
+        return init
+
+    def _resolve_n_init(self) -> int:
+        n_init = resolve_n_init(self.n_init, self.init, type(self).__name__)
+        if self.n_init == "auto" and n_init != 1:
+            return DEFAULT_N_INIT_RANDOM
+        return n_init
+
+    def _init_centers(
+        self, X: np.ndarray, sample_weight: np.ndarray, init: Any, rng: Any
+    ) -> np.ndarray:
+        """Initial centers computed on ``init_size`` random rows of X."""
+        if self._init_size < X.shape[0]:
+            rows = _randint(rng, X.shape[0], self._init_size)
+            X, sample_weight = X[rows], sample_weight[rows]
+        return initial_centers(X, self.n_clusters, init, sample_weight, rng)
+
+    def _set_input_attributes(self, names: np.ndarray | None, n_features: int) -> None:
+        self.n_features_in_ = n_features
+        if names is not None:
+            self.feature_names_in_ = names
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+
+    # --------------------------------------------------------------------- fit
+    def fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> MiniBatchKMeans:
+        """Compute the centers from random mini-batches of X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data (finite numbers; float32 stays float32).
+        y : Ignored
+            Present for API consistency.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights: batches are drawn in proportion to them.
+
+        Returns
+        -------
+        self : MiniBatchKMeans
+            The fitted estimator.
+        """
+        self._check_params()
+        names = feature_names_of(X)
+        X = check_array(X)
+        n_samples, n_features = X.shape
+        init = self._check_params_vs_input(X)
+        weights = check_sample_weight(sample_weight, n_samples, X.dtype)
+        n_init = self._resolve_n_init()
+        rng = check_random_state(self.random_state)
+        tol = scaled_tolerance(X, self.tol)
+
+        valid = _randint(rng, n_samples, self._init_size)
+        X_valid, w_valid = X[valid], weights[valid]
+        best_inertia = None
+        for run in range(n_init):
+            candidate = self._init_centers(X, weights, init, rng)
+            inertia = inertia_of(
+                X_valid, w_valid, candidate, assign_labels(X_valid, candidate)
+            )
+            if self.verbose:
+                print(f"Inertia for init {run + 1}/{n_init}: {inertia}")
+            if best_inertia is None or inertia < best_inertia:
+                centers, best_inertia = candidate, inertia
+
+        centers = np.array(centers, dtype=X.dtype, order="C", copy=True)
+        centers_new = np.empty_like(centers)
+        self.counts_ = np.zeros(self.n_clusters, dtype=np.float64)
+        self._n_since_last_reassign = 0
+        monitor = _EarlyStopping(
+            self._batch_size, n_samples, tol, self.max_no_improvement, self.verbose
+        )
+        weights64 = weights.astype(np.float64)
+        probabilities = weights64 / weights64.sum()
+        # Batches are drawn in proportion to the weights, so each drawn row
+        # counts once: weighting it again would count the weight twice.
+        unit = np.ones(self._batch_size, dtype=X.dtype)
+        n_steps = (self.max_iter * n_samples) // self._batch_size
+        step = -1
+        stopped = False
+        for step in range(n_steps):
+            rows = rng.choice(n_samples, self._batch_size, p=probabilities)
+            batch_inertia = _minibatch_step(
+                X[rows],
+                unit,
+                centers,
+                centers_new,
+                self.counts_,
+                rng,
+                random_reassign=self._random_reassign(),
+                reassignment_ratio=self.reassignment_ratio,
+                verbose=self.verbose,
+            )
+            shift = (
+                float(np.sum((centers_new - centers) ** 2, dtype=np.float64))
+                if tol > 0
+                else 0.0
+            )
+            centers, centers_new = centers_new, centers
+            if monitor.stop(step, n_steps, shift, batch_inertia):
+                stopped = True
+                break
+
+        self.cluster_centers_ = centers
+        self.n_steps_ = step + 1
+        self.n_iter_ = int(np.ceil(self.n_steps_ * self._batch_size / n_samples))
+        self.converged_ = stopped
+        self.n_distance_evaluations_ = (
+            self.n_steps_ * self._batch_size * self.n_clusters
+        )
+        self._set_input_attributes(names, n_features)
+        if self.compute_labels:
+            self.labels_ = assign_labels(X, centers)
+            self.inertia_ = inertia_of(X, weights, centers, self.labels_)
+            self.n_distance_evaluations_ += n_samples * self.n_clusters
+        else:
+            ewa = monitor.ewa_inertia
+            self.inertia_ = float("nan") if ewa is None else ewa * weights64.sum()
+        return self
+
+    def _random_reassign(self) -> bool:
+        """Whether this step reassigns: every ``10 * n_clusters`` rows, or when
+        a center has absorbed nothing yet."""
+        self._n_since_last_reassign += self._batch_size
+        if (self.counts_ == 0).any() or self._n_since_last_reassign >= (
+            10 * self.n_clusters
+        ):
+            self._n_since_last_reassign = 0
+            return True
+        return False
+
+    def partial_fit(
+        self, X: Any, y: Any = None, sample_weight: Any = None
+    ) -> MiniBatchKMeans:
+        """Update the centers with one mini-batch (for example one chunk of a stream).
+
+        The first call validates the parameters and initialises the centers
+        on this batch; later calls require the same number of features.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            One batch.
+        y : Ignored
+            Present for API consistency.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each row of the batch.
+
+        Returns
+        -------
+        self : MiniBatchKMeans
+            The updated estimator.
+        """
+        has_centers = hasattr(self, "cluster_centers_")
+        if has_centers:
+            X = self._check_test_data(X)
+        else:
+            self._check_params()
+            names = feature_names_of(X)
+            X = check_array(X)
+        weights = check_sample_weight(sample_weight, X.shape[0], X.dtype)
+        if not hasattr(self, "_random_state"):
+            self._random_state = check_random_state(self.random_state)
+        if not has_centers:
+            init = self._check_params_vs_input(X)
+            centers = self._init_centers(X, weights, init, self._random_state)
+            self.cluster_centers_ = np.array(centers, dtype=X.dtype, order="C")
+            self.counts_ = np.zeros(self.n_clusters, dtype=np.float64)
+            self._n_since_last_reassign = 0
+            self.n_steps_ = 0
+            self.converged_ = False
+            self.n_distance_evaluations_ = 0
+            self._set_input_attributes(names, X.shape[1])
+        _minibatch_step(
+            X,
+            weights,
+            self.cluster_centers_,
+            self.cluster_centers_,
+            self.counts_,
+            self._random_state,
+            random_reassign=self._random_reassign(),
+            reassignment_ratio=self.reassignment_ratio,
+            verbose=self.verbose,
+        )
+        self.n_distance_evaluations_ += X.shape[0] * self.n_clusters
+        if self.compute_labels:
+            self.labels_ = assign_labels(X, self.cluster_centers_)
+            self.inertia_ = inertia_of(X, weights, self.cluster_centers_, self.labels_)
+        self.n_steps_ += 1
+        self.n_iter_ = self.n_steps_
+        return self
+
+
+class _EarlyStopping:
+    """scikit-learn's stopping rule for ``MiniBatchKMeans.fit``.
+
+    The batch inertia is normalised by the batch size and smoothed by an
+    exponentially weighted average (EWA) whose span is about one pass over the
+    data; the fit stops when the centers barely move (``tol``) or when the EWA
+    has not improved for ``max_no_improvement`` steps.
+    """
+
+    def __init__(
+        self,
+        batch_size: int,
+        n_samples: int,
+        tol: float,
+        max_no_improvement: int | None,
+        verbose: int,
+    ) -> None:
+        self.batch_size = batch_size
+        self.alpha = min(batch_size * 2.0 / (n_samples + 1), 1.0)
+        self.tol = tol
+        self.max_no_improvement = max_no_improvement
+        self.verbose = verbose
+        self.ewa_inertia: float | None = None
+        self.ewa_inertia_min: float | None = None
+        self.no_improvement = 0
+
+    def stop(self, step: int, n_steps: int, shift: float, batch_inertia: float) -> bool:
+        """Whether to stop after ``step`` (0-based)."""
+        batch_inertia /= self.batch_size
+        step += 1
+        # The first step measures the inertia of the initialisation.
+        if step == 1:
+            if self.verbose:
+                print(
+                    f"Minibatch step {step}/{n_steps}: mean batch inertia: "
+                    f"{batch_inertia}"
+                )
+            return False
+        if self.ewa_inertia is None:
+            self.ewa_inertia = batch_inertia
+        else:
+            self.ewa_inertia = (
+                self.ewa_inertia * (1 - self.alpha) + batch_inertia * self.alpha
+            )
+        if self.verbose:
+            print(
+                f"Minibatch step {step}/{n_steps}: mean batch inertia: "
+                f"{batch_inertia}, ewa inertia: {self.ewa_inertia}"
+            )
+        if self.tol > 0.0 and shift <= self.tol:
+            if self.verbose:
+                print(f"Converged (small centers change) at step {step}/{n_steps}")
+            return True
+        if self.ewa_inertia_min is None or self.ewa_inertia < self.ewa_inertia_min:
+            self.no_improvement = 0
+            self.ewa_inertia_min = self.ewa_inertia
+        else:
+            self.no_improvement += 1
+        if (
+            self.max_no_improvement is not None
+            and self.no_improvement >= self.max_no_improvement
+        ):
+            if self.verbose:
+                print(
+                    "Converged (lack of improvement in inertia) at step "
+                    f"{step}/{n_steps}"
+                )
+            return True
+        return False

@@ -109,3 +109,11 @@ def test_select_k_on_well_separated_blobs():
     sel = select_k(X, (2, 6))
     assert sel.k == 3 and sel.votes["gap"] == 3 and sel.votes["elbow"] == 3
     assert "chosen by 5 of 5 criteria" in sel.reason
+
+
+def test_package_exports():
+    import segmentation
+
+    assert segmentation.segment is segment
+    assert segmentation.make_customers is make_customers
+    assert issubclass(segmentation.DataError, ValueError)

@@ -20,7 +20,7 @@ hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-FAST = settings(max_examples=25, deadline=None)
+FAST = settings(max_examples=40, deadline=None)
 ALGORITHMS = st.sampled_from(["lloyd", "elkan"])
 
 
@@ -44,10 +44,13 @@ def make_problem(seed, n_samples, n_features, n_clusters, separated=False):
 
 
 @st.composite
-def problems(draw, max_samples=40, max_features=4, max_clusters=5, separated=False):
+def problems(
+    draw, max_samples=40, max_features=4, max_clusters=5, separated=False, extra=0
+):
+    """(X, init rows) with at least ``n_clusters + extra`` samples."""
     n_clusters = draw(st.integers(1, max_clusters))
     n_features = draw(st.integers(1, max_features))
-    n_samples = draw(st.integers(max(n_clusters, 2), max_samples))
+    n_samples = draw(st.integers(max(n_clusters + extra, 2), max_samples))
     seed = draw(st.integers(0, 2**32 - 1))
     return make_problem(seed, n_samples, n_features, n_clusters, separated)
 
@@ -394,3 +397,53 @@ def test_seeding_is_reproducible_and_x_squared_norms_is_only_a_shortcut(problem,
     np.testing.assert_array_equal(i1, i2)
     np.testing.assert_array_equal(i1, i3)
     np.testing.assert_array_equal(c1, c3)
+
+
+# --------------------------------------------------------------------------------------
+# Against the plain NumPy reference (an independent, readable implementation)
+
+
+@FAST
+@given(
+    # With n_samples == n_clusters every cluster is one point, and whether a center
+    # "moves" from x to (w * x) / w is a rounding accident that decides n_iter_ at
+    # tol=0; one more sample than clusters rules that knife edge out.
+    problem=problems(extra=1),
+    weighted=st.booleans(),
+    tol=st.sampled_from([0.0, 1e-4, 1e-2]),
+    max_iter=st.integers(1, 30),
+    algorithm=ALGORITHMS,
+)
+def test_estimator_matches_numpy_reference(problem, weighted, tol, max_iter, algorithm):
+    reference = pytest.importorskip("kmeans_core.reference")
+    X, init = problem
+    w = positive_weights(len(X), seed=9) if weighted else None
+    est = fit(X, init, w, tol=tol, max_iter=max_iter, algorithm=algorithm)
+    # the estimator's tol is relative to the mean feature variance; the reference's
+    # is absolute
+    centers, labels, inertia, n_iter = reference.lloyd(
+        X, init, sample_weight=w, max_iter=max_iter, tol=tol * np.var(X, axis=0).mean()
+    )
+    np.testing.assert_array_equal(est.labels_, labels)
+    assert est.n_iter_ == n_iter
+    np.testing.assert_allclose(est.cluster_centers_, centers, rtol=1e-9, atol=1e-9)
+    assert_inertia_close(est.inertia_, inertia, X, rtol=1e-9)
+
+
+@FAST
+@given(
+    problem=problems(),
+    weighted=st.booleans(),
+    n_local_trials=st.sampled_from([None, 1, 4]),
+    seed=st.integers(0, 2**16),
+)
+def test_seeding_matches_numpy_reference(problem, weighted, n_local_trials, seed):
+    """An integer seed picks the same rows in the kernels and in the reference."""
+    reference = pytest.importorskip("kmeans_core.reference")
+    X, init = problem
+    w = positive_weights(len(X), seed=seed) if weighted else None
+    kw = dict(sample_weight=w, random_state=seed, n_local_trials=n_local_trials)
+    centers, indices = kmeans_plusplus(X, len(init), **kw)
+    ref_centers, ref_indices = reference.kmeans_plusplus(X, len(init), **kw)
+    np.testing.assert_array_equal(indices, ref_indices)
+    np.testing.assert_array_equal(centers, ref_centers)

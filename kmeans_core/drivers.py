@@ -17,10 +17,14 @@ import numpy as np
 
 from ._blocks import block_starts
 from ._config import GEMM_SLAB_BYTES
-from ._kernels.common import finish_centers, reduce_block_partials, weighted_inertia
+from ._kernels.common import (
+    finish_centers,
+    reduce_block_partials,
+    relocate_empty_clusters,
+    weighted_inertia,
+)
 from ._kernels.distances import (
     assign_nearest,
-    distance_to_assigned,
     pairwise_euclidean,
 )
 from ._kernels.elkan import (
@@ -34,6 +38,7 @@ from ._kernels.hamerly import (
     hamerly_shift_bounds,
 )
 from ._kernels.lloyd import argmin_accumulate_from_dots, lloyd_assign_accumulate
+from ._kernels.small import lloyd_serial
 
 
 @dataclass
@@ -138,38 +143,6 @@ def inertia_of(
     """Weighted sum of squared distances to the assigned centers."""
     starts = block_starts(X.shape[0], *centers.shape)
     return float(weighted_inertia(X, sample_weight, centers, labels, starts))
-
-
-def relocate_empty_clusters(
-    X: np.ndarray,
-    sample_weight: np.ndarray,
-    centers_old: np.ndarray,
-    labels: np.ndarray,
-    sums: np.ndarray,
-    weights: np.ndarray,
-) -> int:
-    """Move each empty cluster onto one of the points farthest from their center.
-
-    The i-th empty cluster takes the i-th farthest point (by weighted-free squared
-    distance to its assigned old center); that point's weight and coordinates
-    leave its old cluster's sums.  Returns the number of clusters relocated.
-    """
-    empty = np.flatnonzero(weights == 0)
-    n_empty = empty.shape[0]
-    if n_empty == 0:
-        return 0
-    distances = np.empty(X.shape[0])
-    distance_to_assigned(X, centers_old, labels, distances)
-    farthest = np.argpartition(distances, -n_empty)[: -n_empty - 1 : -1]
-    for new_cluster, point in zip(empty, farthest, strict=True):
-        weight = float(sample_weight[point])
-        old_cluster = labels[point]
-        contribution = X[point].astype(np.float64) * weight
-        sums[old_cluster] -= contribution
-        sums[new_cluster] = contribution
-        weights[new_cluster] = weight
-        weights[old_cluster] -= weight
-    return n_empty
 
 
 def _update_centers(
@@ -357,6 +330,9 @@ def _run(
     )
     ws = _Workspace(X, n_clusters, reference)
     ws.gemm = ws.gemm and exhaustive
+    if exhaustive and not ws.gemm and ws.starts.shape[0] == 2:
+        if not verbose and not record_history:
+            return _run_small_lloyd(X, sample_weight, centers_init, max_iter, tol)
     steps = steps_class(X, sample_weight, n_clusters, ws)
     centers = np.array(centers_init, dtype=X.dtype, order="C", copy=True)
     centers_new = np.empty_like(centers)
@@ -408,6 +384,30 @@ def _run(
         converged=converged,
         n_distance_evaluations=steps.evaluations,
         history=history,
+    )
+
+
+def _run_small_lloyd(
+    X: np.ndarray,
+    sample_weight: np.ndarray,
+    centers_init: np.ndarray,
+    max_iter: int,
+    tol: float,
+) -> RunResult:
+    """Lloyd on data that fits one block: the whole run in one compiled call."""
+    centers = np.array(centers_init, dtype=X.dtype, order="C", copy=True)
+    labels = np.empty(X.shape[0], dtype=np.int32)
+    n_iter, converged, inertia = lloyd_serial(
+        X, sample_weight, centers, max_iter, tol, labels
+    )
+    strict_pass = 0 if converged and n_iter < max_iter else 1
+    return RunResult(
+        labels=labels,
+        inertia=float(inertia),
+        centers=centers,
+        n_iter=int(n_iter),
+        converged=bool(converged),
+        n_distance_evaluations=(n_iter + strict_pass) * X.shape[0] * centers.shape[0],
     )
 
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from ._blocks import block_starts
 from ._kernels.seeding import candidate_potentials, distances_to_point, update_closest
+from ._kernels.small import kmeans_plusplus_serial
 from ._validation import (
     check_array,
     check_centers,
@@ -43,6 +44,12 @@ def _kmeans_plusplus(
     centers = np.empty((n_clusters, n_features), dtype=X.dtype)
     indices = np.full(n_clusters, -1, dtype=np.intp)
     first = int(random_state.choice(n_samples, p=probabilities))
+    if starts.shape[0] == 2:
+        # One block: run the whole seeding in one compiled call.  Drawing all
+        # uniforms at once consumes the generator exactly as the loop below.
+        uniforms = random_state.uniform(size=(n_clusters - 1, n_local_trials))
+        kmeans_plusplus_serial(X, sample_weight, first, uniforms, centers, indices)
+        return centers, indices
     centers[0] = X[first]
     indices[0] = first
 

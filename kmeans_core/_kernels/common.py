@@ -9,6 +9,39 @@ from .._config import CACHE, FASTMATH
 from .distances import squared_distance
 
 
+@njit(fastmath=FASTMATH, cache=CACHE)
+def relocate_empty_clusters(X, sample_weight, centers_old, labels, sums, weights):
+    """Move each empty cluster onto one of the points farthest from their center.
+
+    The i-th empty cluster (in index order) takes the i-th farthest point
+    (squared distance to its assigned old center; ties to the lower row index);
+    that point's weighted coordinates and weight leave its old cluster's sums.
+
+    IN X, sample_weight, centers_old, labels; INOUT sums (k, d) float64,
+    weights (k,) float64.  Returns the number of clusters relocated.
+    """
+    empty = np.flatnonzero(weights == 0.0)
+    n_empty = empty.shape[0]
+    if n_empty == 0:
+        return 0
+    distances = np.empty(X.shape[0])
+    for i in range(X.shape[0]):
+        distances[i] = -squared_distance(X, i, centers_old, labels[i])
+    farthest = np.argsort(distances, kind="mergesort")
+    for rank in range(n_empty):
+        new_cluster = empty[rank]
+        point = farthest[rank]
+        weight = np.float64(sample_weight[point])
+        old_cluster = labels[point]
+        for f in range(X.shape[1]):
+            contribution = np.float64(X[point, f]) * weight
+            sums[old_cluster, f] -= contribution
+            sums[new_cluster, f] = contribution
+        weights[new_cluster] = weight
+        weights[old_cluster] -= weight
+    return n_empty
+
+
 @njit(parallel=True, fastmath=FASTMATH, cache=CACHE)
 def reduce_block_partials(partial_sums, partial_weights, sums, weights):
     """Add the per-block partial sums in block order.

@@ -219,8 +219,9 @@ def test_seeding_kernels_match_numpy(dtype):
 
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("n_clusters", [1, 2, 7, 20])
-def test_kmeans_plusplus_picks_the_reference_rows(n_clusters, weighted):
-    X, _, w = _data(800, 4, 6, np.float64, weighted=weighted)
+@pytest.mark.parametrize("n_samples", [800, 5000])  # one block (serial), several
+def test_kmeans_plusplus_picks_the_reference_rows(n_samples, n_clusters, weighted):
+    X, _, w = _data(n_samples, 4, 6, np.float64, weighted=weighted)
     centers, indices = _kmeans_plusplus(X, n_clusters, w, np.random.RandomState(5))
     ref_centers, ref_indices = reference.kmeans_plusplus(
         X, n_clusters, sample_weight=w, random_state=np.random.RandomState(5)
@@ -264,3 +265,19 @@ def test_history_records_every_iteration_and_inertia_never_increases():
     assert np.all(np.diff(inertias) <= 1e-9 * inertias[0])
     np.testing.assert_array_equal(result.history[0]["centers"], centers)
     np.testing.assert_array_equal(result.history[-1]["centers"], result.centers)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("weighted", [False, True])
+def test_single_block_serial_run_equals_block_loop(dtype, weighted):
+    """Small data runs in one compiled call; the Python loop must agree."""
+    X, centers, w = _data(700, 3, 6, dtype, seed=8, weighted=weighted)
+    X[:5] = X[5]  # duplicates, so that empty clusters can occur
+    for max_iter, tol in [(100, 0.0), (3, 0.0), (100, 1e-2)]:
+        fast = run_lloyd(X, w, centers, max_iter=max_iter, tol=tol)
+        loop = run_lloyd(X, w, centers, max_iter=max_iter, tol=tol, record_history=True)
+        np.testing.assert_array_equal(fast.labels, loop.labels)
+        np.testing.assert_array_equal(fast.centers, loop.centers)
+        assert fast.n_iter == loop.n_iter
+        assert fast.converged == loop.converged
+        np.testing.assert_allclose(fast.inertia, loop.inertia, rtol=1e-12)

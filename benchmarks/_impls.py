@@ -264,15 +264,17 @@ class _LogCollector(logging.Handler):
 def _sklearnex_backend(impl: EstimatorImpl) -> str:
     """Fit a tiny problem and report whether sklearnex used oneDAL or fell back."""
     logger = logging.getLogger("sklearnex")
-    handler, level = _LogCollector(), logger.level
+    handler, level, propagate = _LogCollector(), logger.level, logger.propagate
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
+    logger.propagate = False
     try:
         X = np.random.default_rng(0).standard_normal((500, 4)).astype(np.float32)
         impl.fit_fixed(X, X[:4].copy(), 2)
     finally:
         logger.removeHandler(handler)
         logger.setLevel(level)
+        logger.propagate = propagate
     text = " ".join(handler.messages).lower()
     if "fallback" in text or "original scikit-learn" in text:
         return "fell back to scikit-learn"

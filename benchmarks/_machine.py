@@ -18,7 +18,7 @@ import numpy as np
 from numba import njit, prange
 
 
-@njit(parallel=True, fastmath=True, cache=True)
+@njit(parallel=True, fastmath=True)
 def _parallel_sum(a):  # pragma: no cover - compiled
     """Sum a 1-D array with all Numba threads (reads every byte once)."""
     n_chunks = numba.get_num_threads() * 8

@@ -89,7 +89,7 @@ def _rotated(items: list[Impl], shift: int) -> list[Impl]:
 def _warm_up(impl: Impl, X: np.ndarray, init: np.ndarray, seed: int) -> None:
     """Compile / load every code path outside the timings."""
     impl.fit_fixed(X, init, 2)
-    n_small = min(X.shape[0], max(20 * init.shape[0], 5000))
+    n_small = min(X.shape[0], max(2 * init.shape[0], 2000))
     impl.fit_default(X[:n_small], init.shape[0], seed)
 
 

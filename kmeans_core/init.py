@@ -154,8 +154,12 @@ def initial_centers(
         )
         return X[seeds]
     if callable(init):
-        centers = init(X, n_clusters, random_state=random_state)
-        return check_centers(
+        # As in scikit-learn, the callable sees the data centred on its mean and
+        # returns centers in those coordinates; a copy, so X stays untouched.
+        mean = X.mean(axis=0)
+        centers = init(X - mean, n_clusters, random_state=random_state)
+        centers = check_centers(
             centers, n_clusters, X.shape[1], X.dtype, "the centers returned by init"
         )
+        return centers + mean
     return np.array(init, dtype=X.dtype, order="C", copy=True)

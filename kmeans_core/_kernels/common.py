@@ -9,6 +9,21 @@ from .._config import CACHE, FASTMATH
 from .distances import squared_distance
 
 
+@njit(inline="always")
+def accumulate_row(X, i, weight, label, sums, weights):
+    """Add row i of X, times its weight, to the running sums of cluster ``label``.
+
+    The product is formed in float64: two float32 numbers multiply exactly in
+    float64, so a cluster of one point gets exactly that point back as its mean.
+
+    IN X, i, weight, label; INOUT sums (k, d) float64, weights (k,) float64.
+    """
+    w = np.float64(weight)
+    weights[label] += w
+    for f in range(X.shape[1]):
+        sums[label, f] += w * np.float64(X[i, f])
+
+
 @njit(fastmath=FASTMATH, cache=CACHE)
 def relocate_empty_clusters(X, sample_weight, centers_old, labels, sums, weights):
     """Move each empty cluster onto one of the points farthest from their center.

@@ -14,6 +14,7 @@ import numpy as np
 from numba import njit, prange
 
 from .._config import CACHE, FASTMATH
+from .common import accumulate_row
 from .distances import squared_distance
 
 
@@ -70,7 +71,6 @@ def hamerly_assign_accumulate(
     INOUT labels, upper, lower; OUT partial_sums, partial_weights, counts.
     """
     n_clusters = centers.shape[0]
-    n_features = X.shape[1]
     for b in prange(block_starts.shape[0] - 1):
         block_sums = partial_sums[b]
         block_weights = partial_weights[b]
@@ -92,10 +92,7 @@ def hamerly_assign_accumulate(
                     upper[i] = first
                     lower[i] = second
             if accumulate:
-                w = sample_weight[i]
-                block_weights[label] += w
-                for f in range(n_features):
-                    block_sums[label, f] += w * X[i, f]
+                accumulate_row(X, i, sample_weight[i], label, block_sums, block_weights)
         counts[b] = evaluations
 
 

@@ -13,14 +13,8 @@ import numpy as np
 from numba import njit, prange
 
 from .._config import CACHE, FASTMATH, TILE_ROWS
+from .common import accumulate_row
 from .distances import nearest_in_tile
-
-
-@njit(inline="always")
-def _accumulate_row(X, i, w, label, block_sums, block_weights):
-    block_weights[label] += w
-    for f in range(X.shape[1]):
-        block_sums[label, f] += w * X[i, f]
 
 
 @njit(parallel=True, fastmath=FASTMATH, cache=CACHE)
@@ -49,7 +43,7 @@ def lloyd_assign_accumulate(
             for t in range(stop - start):
                 label = best_label[t]
                 labels[start + t] = label
-                _accumulate_row(
+                accumulate_row(
                     X,
                     start + t,
                     sample_weight[start + t],
@@ -108,6 +102,4 @@ def argmin_accumulate_from_dots(
                     label = j
             labels[i] = label
             if accumulate:
-                _accumulate_row(
-                    X, i, sample_weight[i], label, block_sums, block_weights
-                )
+                accumulate_row(X, i, sample_weight[i], label, block_sums, block_weights)

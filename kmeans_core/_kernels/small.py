@@ -14,7 +14,7 @@ import numpy as np
 from numba import njit
 
 from .._config import CACHE, FASTMATH, TILE_ROWS
-from .common import finish_centers, relocate_empty_clusters
+from .common import accumulate_row, finish_centers, relocate_empty_clusters
 from .distances import nearest_in_tile, squared_distance
 
 
@@ -105,11 +105,7 @@ def lloyd_serial(X, sample_weight, centers, max_iter, tol, labels):
         sums[:] = 0.0
         weights[:] = 0.0
         for i in range(n_samples):
-            w = sample_weight[i]
-            label = labels[i]
-            weights[label] += w
-            for f in range(n_features):
-                sums[label, f] += w * X[i, f]
+            accumulate_row(X, i, sample_weight[i], labels[i], sums, weights)
         relocate_empty_clusters(X, sample_weight, centers, labels, sums, weights)
         finish_centers(sums, weights, centers, centers_new, shift)
         centers[:] = centers_new

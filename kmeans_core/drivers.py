@@ -192,16 +192,38 @@ class _LloydSteps:
         pass
 
 
-class _ElkanSteps:
-    """Elkan: n x k lower bounds, center-to-center distances each iteration."""
+class _BoundedSteps:
+    """Shared state of the pruning algorithms: per-sample bounds and counters.
+
+    Subclasses say how many lower bounds a sample keeps (``lower_bounds_per_sample``)
+    and which kernels start, run and loosen them.
+    """
 
     def __init__(self, X, sample_weight, n_clusters, ws):
         self.X, self.sample_weight, self.ws = X, sample_weight, ws
         n_samples = X.shape[0]
         self.upper = np.empty(n_samples, dtype=X.dtype)
-        self.lower = np.empty((n_samples, n_clusters), dtype=X.dtype)
+        self.lower = np.empty(self._lower_shape(n_samples, n_clusters), dtype=X.dtype)
         self.counts = np.zeros(ws.starts.shape[0] - 1, dtype=np.int64)
         self.evaluations = 0
+
+    def moved(self, labels, center_shift, centers_new):
+        self._shift_bounds(
+            labels, _round_up(center_shift, self.X.dtype), self.upper, self.lower
+        )
+        self.half, self.next_half = _center_half_distances(centers_new)
+        k = centers_new.shape[0]
+        self.evaluations += k * (k - 1) // 2
+
+
+class _ElkanSteps(_BoundedSteps):
+    """Elkan: n x k lower bounds, center-to-center distances each iteration."""
+
+    _shift_bounds = staticmethod(elkan_shift_bounds)
+
+    @staticmethod
+    def _lower_shape(n_samples, n_clusters):
+        return (n_samples, n_clusters)
 
     def start(self, centers, labels):
         self.half, self.next_half = _center_half_distances(centers)
@@ -236,28 +258,18 @@ class _ElkanSteps:
         )
         self.evaluations += int(self.counts.sum())
 
-    def moved(self, labels, center_shift, centers_new):
-        elkan_shift_bounds(
-            labels, _round_up(center_shift, self.X.dtype), self.upper, self.lower
-        )
-        self.half, self.next_half = _center_half_distances(centers_new)
-        k = centers_new.shape[0]
-        self.evaluations += k * (k - 1) // 2
 
-
-class _HamerlySteps:
+class _HamerlySteps(_BoundedSteps):
     """Hamerly: one upper and one lower bound per sample."""
 
-    def __init__(self, X, sample_weight, n_clusters, ws):
-        self.X, self.sample_weight, self.ws = X, sample_weight, ws
-        n_samples = X.shape[0]
-        self.upper = np.empty(n_samples, dtype=X.dtype)
-        self.lower = np.empty(n_samples, dtype=X.dtype)
-        self.counts = np.zeros(ws.starts.shape[0] - 1, dtype=np.int64)
-        self.evaluations = 0
+    _shift_bounds = staticmethod(hamerly_shift_bounds)
+
+    @staticmethod
+    def _lower_shape(n_samples, n_clusters):
+        return (n_samples,)
 
     def start(self, centers, labels):
-        _, self.next_half = _center_half_distances(centers)
+        self.half, self.next_half = _center_half_distances(centers)
         hamerly_init_bounds(
             self.X, centers, self.ws.starts, labels, self.upper, self.lower
         )
@@ -280,14 +292,6 @@ class _HamerlySteps:
             accumulate,
         )
         self.evaluations += int(self.counts.sum())
-
-    def moved(self, labels, center_shift, centers_new):
-        hamerly_shift_bounds(
-            labels, _round_up(center_shift, self.X.dtype), self.upper, self.lower
-        )
-        _, self.next_half = _center_half_distances(centers_new)
-        k = centers_new.shape[0]
-        self.evaluations += k * (k - 1) // 2
 
 
 def _round_up(center_shift: np.ndarray, dtype: np.dtype) -> np.ndarray:

@@ -85,7 +85,11 @@ def as_dask_array(X: Any, dtype: Any = None) -> da.Array:
         return da.from_array(check_array(X, dtype=dtype), chunks=("auto", -1))
     # The in-memory checks on stand-ins, so messages are the same: first the
     # kind of values, then the shape.
-    check_array(_probe((1, 1), X.dtype))
+    if X.dtype.kind in "USOV" and X.size:
+        # Text or objects: convert a real value, so the message shows it.
+        check_array(np.asarray(X[(slice(0, 1),) * X.ndim].compute()).reshape(1, 1))
+    else:
+        check_array(_probe((1, 1), X.dtype))
     if any(np.isnan(size) for size in X.shape):
         raise ValueError(
             "X has unknown chunk sizes (nan in X.shape); call "

@@ -518,3 +518,10 @@ def test_load_refuses_files_that_are_not_models(tmp_path):
         KMeans.load(empty_zip)
     with pytest.raises(FileNotFoundError):
         KMeans.load(tmp_path / "missing.npz")
+
+
+@pytest.mark.parametrize("n_clusters", [np.int64(3), np.int32(3), 3])
+def test_numpy_integers_are_integers(n_clusters):
+    est = KMeans(n_clusters=n_clusters, random_state=0).fit(X)
+    assert est.cluster_centers_.shape == (3, 3)
+    assert kmeans_plusplus(X, n_clusters, random_state=0)[0].shape == (3, 3)

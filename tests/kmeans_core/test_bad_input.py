@@ -69,6 +69,7 @@ FIT_CASES = [
     ("n_clusters-float", fit(n_clusters=2.5), TYPE_OR_VALUE, "n_clusters"),
     ("n_clusters-str", fit(n_clusters="3"), TYPE_OR_VALUE, "n_clusters"),
     ("n_clusters-none", fit(n_clusters=None), TYPE_OR_VALUE, "n_clusters"),
+    ("n_clusters-bool", fit(n_clusters=True), TYPE_OR_VALUE, "n_clusters"),
     # --- other parameters ------------------------------------------------------------
     ("algorithm", fit(algorithm="fastest"), ValueError, "algorithm"),
     ("algorithm-full", fit(algorithm="full"), ValueError, "algorithm"),

@@ -141,15 +141,45 @@ def test_max_iter_cut_short(max_iter, algorithm):
     assert_same_fit(ours, theirs, X, np.float64)
 
 
+@pytest.mark.parametrize("algorithm", ["lloyd", "elkan"])
+@pytest.mark.parametrize("n_empty", [1, 2, 3])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_empty_cluster_relocated_like_sklearn(dtype):
-    """An init center far from all data starts empty; both move it the same way."""
+def test_empty_clusters_relocated_like_sklearn(dtype, n_empty, algorithm):
+    """Init centers far from all data start empty; both move them the same way
+    (onto the points farthest from their centers, in the same order)."""
     X = blobs(seed=4, n_samples=200, n_features=2, n_clusters=3).astype(dtype)
-    init = init_rows(X, 4, seed=0)
-    init[2] = X.max(axis=0) + 1e3  # nobody is nearest to this center
-    ours, theirs = fit_both(X, init, n_clusters=4)
+    init = init_rows(X, 5, seed=0)
+    init[:n_empty] = X.max(axis=0) + 1e3 * np.arange(1, n_empty + 1)[:, None]
+    ours, theirs = fit_both(X, init, n_clusters=5, algorithm=algorithm)
     assert_same_fit(ours, theirs, X, dtype)
-    assert len(np.unique(ours.labels_)) == 4
+    assert len(np.unique(ours.labels_)) == 5
+
+
+@pytest.mark.parametrize("algorithm", ["lloyd", "elkan"])
+@pytest.mark.parametrize("seed", range(3))
+def test_zero_weights_match(seed, algorithm):
+    """Rows of weight 0 are labelled but pull no center."""
+    X = uniform(seed=seed, n_samples=200)
+    sw = positive_weights(len(X), seed=seed)
+    sw[np.random.default_rng(seed).random(len(X)) < 0.4] = 0.0
+    init = init_rows(X, 6, seed=seed)
+    ours, theirs = fit_both(
+        X, init, n_clusters=6, algorithm=algorithm, sample_weight=sw
+    )
+    assert_same_fit(ours, theirs, X, np.float64)
+
+
+@pytest.mark.parametrize("algorithm", ["lloyd", "elkan"])
+def test_cluster_of_zero_weight_rows_counts_as_empty(algorithm):
+    X = blobs(seed=1, n_samples=100, n_features=2, n_clusters=3)
+    init = init_rows(X, 3, seed=0)
+    sw = np.ones(len(X))
+    first_labels = ((X[:, None] - init[None]) ** 2).sum(axis=2).argmin(axis=1)
+    sw[first_labels == 0] = 0.0  # cluster 0 starts with weight 0
+    ours, theirs = fit_both(
+        X, init, n_clusters=3, algorithm=algorithm, sample_weight=sw
+    )
+    assert_same_fit(ours, theirs, X, np.float64)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

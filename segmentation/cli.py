@@ -3,7 +3,8 @@
 ``kmeans-segment run DATA.csv [--features COL ...] [--k N|auto] ... --out DIR``
 segments a customer table; ``kmeans-segment demo --out DIR`` does the same on
 the built-in synthetic data. Both print a persona table and write
-segments.csv, profiles.csv, report.md and summary.json.
+segments.csv, profiles.csv, report.md, summary.json, PNG plots and a
+self-contained report.html (``--no-plots``: only the first four).
 
 Exit status: 0 on success; 2 for any input or usage error, reported as one
 line on stderr without a traceback (``--debug`` shows it).
@@ -59,6 +60,11 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument(
         "--no-progress", action="store_true", help="no progress bar on stderr"
+    )
+    p.add_argument(
+        "--no-plots",
+        action="store_true",
+        help="skip the PNG plots and report.html (faster)",
     )
     p.add_argument("--debug", action="store_true", help="show tracebacks on errors")
 
@@ -154,7 +160,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"{PROG}: warning: {_one_line(w.message)}", file=sys.stderr)
     if result.n_dropped:
         print(f"dropped {result.n_dropped} rows with missing values")
-    paths = write_outputs(result, out)
+    paths = write_outputs(result, out, plots=not args.no_plots)
     what = "synthetic demo customers" if args.command == "demo" else result.source
     print(f"{len(result.data)} {what} in {result.k} segments")
     if result.selection is not None:
@@ -162,7 +168,11 @@ def _run(args: argparse.Namespace) -> int:
     print()
     print(persona_table(result))
     print()
-    print(f"wrote {', '.join(paths)} to {out} ({time.perf_counter() - start:.1f}s)")
+    pngs = [name for name in paths if name.endswith(".png")]
+    files = [name for name in paths if not name.endswith(".png")]
+    if pngs:
+        files.append(f"{len(pngs)} plots")
+    print(f"wrote {', '.join(files)} to {out} ({time.perf_counter() - start:.1f}s)")
     return 0
 
 

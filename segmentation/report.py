@@ -1,13 +1,15 @@
-"""Writers for a segmentation run: segments.csv, profiles.csv, summary.json, report.md.
+"""Writers for a segmentation run: CSVs, summary.json, report.md, plots, report.html.
 
 Each writer takes a :class:`~segmentation.pipeline.SegmentationResult` and a
 path, writes one file and returns its path; :func:`write_outputs` writes them
-all into a folder. :func:`persona_table` renders the terminal table.
+all into a folder (the PNG plots and ``report.html`` unless ``plots=False``).
+:func:`persona_table` renders the terminal table.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +19,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from segmentation.pipeline import SegmentationResult
 
 __all__ = [
+    "HTML_REPORT",
     "OUTPUT_FILES",
     "persona_table",
     "write_outputs",
@@ -27,6 +30,9 @@ __all__ = [
 ]
 
 OUTPUT_FILES = ("segments.csv", "profiles.csv", "report.md", "summary.json")
+# Written besides OUTPUT_FILES unless plots=False (plus the PNGs that fit the
+# run; see segmentation.plots.save_plots).
+HTML_REPORT = "report.html"
 
 
 def _fmt(value: float) -> str:
@@ -107,9 +113,21 @@ def _mean_z(prof, segment: int, col: str) -> str:
     )
 
 
-def write_report_md(result: SegmentationResult, path: str | Path) -> Path:
-    """A readable Markdown report: data, how k was chosen, personas, profiles."""
+def write_report_md(
+    result: SegmentationResult, path: str | Path, images: Sequence[str] = ()
+) -> Path:
+    """A readable Markdown report: data, how k was chosen, personas, profiles.
+
+    ``images`` are PNG file names relative to the report (from
+    :func:`segmentation.plots.save_plots`); each is linked where it belongs.
+    """
+    from segmentation.html_report import IMAGE_CAPTIONS
+
     path = Path(path)
+
+    def picture(name: str) -> list[str]:
+        return ["", f"![{IMAGE_CAPTIONS.get(name, name)}]({name})", ""]
+
     prof = result.profiles
     lines = [
         "# Customer segmentation report",
@@ -152,6 +170,8 @@ def write_report_md(result: SegmentationResult, path: str | Path) -> Path:
             notes.append(f"gap statistic on a seeded sample of {sel.gap_sample} rows")
         notes.append(f"{sel.n_init} k-means++ restarts per k")
         lines += ["", f"({'; '.join(notes)}.)"]
+        if "k_selection.png" in images:
+            lines += picture("k_selection.png")
     lines += ["", "## Personas", ""]
     for p in result.personas:
         s = p.segment
@@ -180,6 +200,11 @@ def write_report_md(result: SegmentationResult, path: str | Path) -> Path:
             for s in table.index
         ]
         lines += _md_table(["segment", *map(str, table.columns)], rows)
+    others = [name for name in images if name != "k_selection.png"]
+    if others:
+        lines += ["", "## Pictures"]
+        for name in others:
+            lines += picture(name)
     m = result.metrics
     lines += ["", "## Fit metrics", ""]
     lines += [
@@ -198,17 +223,32 @@ def write_report_md(result: SegmentationResult, path: str | Path) -> Path:
     return path
 
 
-def write_outputs(result: SegmentationResult, out_dir: str | Path) -> dict[str, Path]:
+def write_outputs(
+    result: SegmentationResult, out_dir: str | Path, *, plots: bool = True
+) -> dict[str, Path]:
     """Write segments.csv, profiles.csv, report.md and summary.json into a folder.
 
-    The folder is created if needed. Returns ``{file name: path}``.
+    With ``plots=True`` (the default) also the PNG plots and the
+    self-contained ``report.html``, and report.md links the plots; matplotlib
+    is imported only then. The folder is created if needed. Returns
+    ``{file name: path}``.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    writers = {
-        "segments.csv": write_segments_csv,
-        "profiles.csv": write_profiles_csv,
-        "report.md": write_report_md,
-        "summary.json": write_summary_json,
+    images: dict[str, Path] = {}
+    if plots:
+        from segmentation.plots import save_plots
+
+        images = save_plots(result, out)
+    paths = {
+        "segments.csv": write_segments_csv(result, out / "segments.csv"),
+        "profiles.csv": write_profiles_csv(result, out / "profiles.csv"),
+        "report.md": write_report_md(result, out / "report.md", list(images)),
+        "summary.json": write_summary_json(result, out / "summary.json"),
     }
-    return {name: fn(result, out / name) for name, fn in writers.items()}
+    if plots:
+        from segmentation.html_report import write_report_html
+
+        paths[HTML_REPORT] = write_report_html(result, out / HTML_REPORT, images)
+        paths.update(images)
+    return paths

@@ -122,17 +122,20 @@ def _mark_k(ax: Axes, k: int, *, label: str | None = None) -> None:
                label=label)  # fmt: skip
 
 
-def elbow_plot(selection: KSelection, ax: Axes | None = None) -> Axes:
+def elbow_plot(
+    selection: KSelection, ax: Axes | None = None, k: int | None = None
+) -> Axes:
     """Inertia against k, with the chosen k and the Kneedle knee marked.
 
-    The chosen k is a solid black vertical line (``gid="chosen-k"``), the knee
-    a dashed orange one (``gid="knee"``); with no clear knee the plot says so
-    in words instead.
+    The chosen k (``k``, default ``selection.k``) is a solid black vertical
+    line (``gid="chosen-k"``), the knee a dashed orange one (``gid="knee"``);
+    with no clear knee the plot says so in words instead.
     """
     ax = new_axes(ax)
+    k = selection.k if k is None else k
     ks = np.asarray(selection.ks)
     ax.plot(ks, selection.inertia, "o-", color=PALETTE[0], label="inertia")
-    _mark_k(ax, selection.k, label=f"chosen k = {selection.k}")
+    _mark_k(ax, k, label=f"chosen k = {k}")
     knee = selection.knee
     if knee.found:
         ax.axvline(knee.x, color=PALETTE[1], linestyle="--", linewidth=2, gid="knee",

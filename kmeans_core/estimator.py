@@ -349,21 +349,38 @@ class KMeans:
                 labels = final
                 inertia = inertia_of(X, weights, result.centers, labels)
 
-        n_distinct = np.unique(labels).shape[0]
+        self._store_fit(
+            result, labels, inertia, np.unique(labels).shape[0], n_features, names
+        )
+        return self
+
+    def _store_fit(
+        self,
+        result: RunResult,
+        labels: Any,
+        inertia: float,
+        n_distinct: int,
+        n_features: int,
+        names: np.ndarray | None,
+    ) -> None:
+        """Warn as scikit-learn does, then set the fitted attributes.
+
+        Shared with ``kmeans_core.dask.KMeans``, whose ``labels`` are lazy.
+        """
         if n_distinct < self.n_clusters:
             warnings.warn(
                 f"Number of distinct clusters ({n_distinct}) found smaller than "
                 f"n_clusters ({self.n_clusters}). Possibly due to duplicate points "
                 "in X.",
                 ConvergenceWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
         if not result.converged:
             warnings.warn(
                 f"KMeans did not converge within max_iter={self.max_iter} "
                 "iterations; increase max_iter or tol for a converged result.",
                 ConvergenceWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
         self.cluster_centers_ = result.centers
         self.labels_ = labels
@@ -380,7 +397,6 @@ class KMeans:
             self.history_ = result.history
         elif hasattr(self, "history_"):
             del self.history_
-        return self
 
     # ----------------------------------------------------------------- predict
     def _check_fitted(self) -> None:
@@ -390,7 +406,8 @@ class KMeans:
                 "'fit' with appropriate arguments before using this estimator."
             )
 
-    def _check_test_data(self, X: Any) -> np.ndarray:
+    def _check_test_data(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Validated X and the centers, both in the wider of their two dtypes."""
         self._check_fitted()
         names = feature_names_of(X)
         fitted_names = getattr(self, "feature_names_in_", None)
@@ -400,13 +417,33 @@ class KMeans:
                     "The feature names should match those that were passed "
                     f"during fit: expected {list(fitted_names)}, got {list(names)}."
                 )
-        X = check_array(X, dtype=self.cluster_centers_.dtype)
+        elif names is not None:
+            warnings.warn(
+                f"X has feature names, but {type(self).__name__} was fitted without "
+                "feature names",
+                UserWarning,
+                stacklevel=3,
+            )
+        elif fitted_names is not None:
+            warnings.warn(
+                "X does not have valid feature names, but "
+                f"{type(self).__name__} was fitted with feature names",
+                UserWarning,
+                stacklevel=3,
+            )
+        X = check_array(X)
         if X.shape[1] != self.n_features_in_:
             raise ValueError(
                 f"X has {X.shape[1]} features, but {type(self).__name__} is "
                 f"expecting {self.n_features_in_} features as input."
             )
-        return X
+        centers = self.cluster_centers_
+        if X.dtype != centers.dtype:
+            # float64 data on a float32 model (or the reverse) is compared in
+            # float64: nothing is rounded down.
+            X = X.astype(np.float64, copy=False)
+            centers = centers.astype(np.float64)
+        return X, centers
 
     def predict(self, X: Any) -> np.ndarray:
         """Index of the nearest center for each sample of X.
@@ -420,8 +457,8 @@ class KMeans:
         -------
         labels : ndarray of shape (n_samples,), int32
         """
-        X = self._check_test_data(X)
-        return assign_labels(X, self.cluster_centers_)
+        X, centers = self._check_test_data(X)
+        return assign_labels(X, centers)
 
     def fit_predict(
         self, X: Any, y: Any = None, sample_weight: Any = None
@@ -431,9 +468,9 @@ class KMeans:
 
     def transform(self, X: Any) -> np.ndarray:
         """Euclidean distance from each sample to each center, shape (n, k)."""
-        X = self._check_test_data(X)
-        out = np.empty((X.shape[0], self.cluster_centers_.shape[0]), dtype=X.dtype)
-        pairwise_euclidean(X, self.cluster_centers_, out)
+        X, centers = self._check_test_data(X)
+        out = np.empty((X.shape[0], centers.shape[0]), dtype=X.dtype)
+        pairwise_euclidean(X, centers, out)
         return out
 
     def fit_transform(
@@ -444,10 +481,10 @@ class KMeans:
 
     def score(self, X: Any, y: Any = None, sample_weight: Any = None) -> float:
         """Opposite of the inertia of X with respect to the fitted centers."""
-        X = self._check_test_data(X)
+        X, centers = self._check_test_data(X)
         weights = check_sample_weight(sample_weight, X.shape[0], X.dtype)
-        labels = assign_labels(X, self.cluster_centers_)
-        return -inertia_of(X, weights, self.cluster_centers_, labels)
+        labels = assign_labels(X, centers)
+        return -inertia_of(X, weights, centers, labels)
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """Names of the ``transform`` outputs: ``kmeans0``, ``kmeans1``, ..."""

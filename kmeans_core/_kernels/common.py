@@ -93,9 +93,10 @@ def finish_centers(sums, weights, centers_old, centers_new, center_shift):
     n_clusters, n_features = sums.shape
     for j in range(n_clusters):
         if weights[j] > 0.0:
-            scale = 1.0 / weights[j]
+            # Divide (rather than multiply by a reciprocal): a cluster of one
+            # point then gets exactly that point back.
             for f in range(n_features):
-                centers_new[j, f] = sums[j, f] * scale
+                centers_new[j, f] = sums[j, f] / weights[j]
         else:
             for f in range(n_features):
                 centers_new[j, f] = centers_old[j, f]

@@ -17,7 +17,6 @@ it; call ``X.persist()`` first when X fits in the cluster's memory.
 from __future__ import annotations
 
 import numbers
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -55,7 +54,6 @@ from .drivers import (
 )
 from .estimator import KMeans as _InMemoryKMeans
 from .estimator import fit_kmeans, resolve_n_init, scaled_tolerance
-from .exceptions import ConvergenceWarning
 from .init import initial_centers
 from .minibatch import _randint, accumulate_batch
 
@@ -658,33 +656,10 @@ class KMeans(_InMemoryKMeans):
                 best = run
         assert best is not None
         result, counts = best
-        n_distinct = int((counts > 0).sum())
-        if n_distinct < self.n_clusters:
-            warnings.warn(
-                f"Number of distinct clusters ({n_distinct}) found smaller than "
-                f"n_clusters ({self.n_clusters}). Possibly due to duplicate points "
-                "in X.",
-                ConvergenceWarning,
-                stacklevel=2,
-            )
-        if not result.converged:
-            warnings.warn(
-                f"KMeans did not converge within max_iter={self.max_iter} "
-                "iterations; increase max_iter or tol for a converged result.",
-                ConvergenceWarning,
-                stacklevel=2,
-            )
-        self.cluster_centers_ = result.centers
-        self.inertia_ = result.inertia
-        self.n_iter_ = result.n_iter
-        self.converged_ = result.converged
-        self.n_distance_evaluations_ = result.n_distance_evaluations
-        self.n_features_in_ = n_features
-        if self.record_history:
-            self.history_ = result.history
-        elif hasattr(self, "history_"):
-            del self.history_
-        self.labels_ = self._predict_dask(X)
+        self._store_fit(
+            result, None, result.inertia, int((counts > 0).sum()), n_features, None
+        )
+        self.labels_ = self._predict_dask(X)  # lazy: needs the centers stored
         return self
 
     # ----------------------------------------------------------------- predict

@@ -188,7 +188,7 @@ class KMeans:
     [[1.0, 2.0], [10.0, 2.0]]
     """
 
-    _algorithms = ("lloyd", "elkan", "hamerly", "auto")
+    _algorithms = ("lloyd", "elkan", "hamerly", "yinyang", "auto")
 
     def __init__(
         self,

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 FLOAT_DTYPES = (np.float64, np.float32)
-ALGORITHMS = ("lloyd", "elkan", "hamerly", "auto")
+ALGORITHMS = ("lloyd", "elkan", "hamerly", "yinyang", "auto")
 INIT_STRINGS = ("k-means++", "random")
 
 

@@ -39,6 +39,8 @@ from ._kernels.hamerly import (
 )
 from ._kernels.lloyd import argmin_accumulate_from_dots, lloyd_assign_accumulate
 from ._kernels.small import lloyd_serial
+from ._kernels.yinyang import yinyang_assign_accumulate, yinyang_init_bounds
+from .init import _kmeans_plusplus
 
 
 @dataclass
@@ -294,6 +296,87 @@ class _HamerlySteps(_BoundedSteps):
         self.evaluations += int(self.counts.sum())
 
 
+class _YinyangSteps(_BoundedSteps):
+    """Yinyang: upper bound plus one lower bound per group of centers."""
+
+    def __init__(self, X, sample_weight, n_clusters, ws):
+        self.n_groups = yinyang_group_count(n_clusters)
+        super().__init__(X, sample_weight, n_clusters, ws)
+        self.shift = np.zeros(n_clusters, dtype=X.dtype)
+        self.group_shift = np.zeros(self.n_groups, dtype=X.dtype)
+
+    def _lower_shape(self, n_samples, n_clusters):
+        return (n_samples, self.n_groups)
+
+    def start(self, centers, labels):
+        self.group_of = group_centers(centers, self.n_groups)
+        order = np.argsort(self.group_of, kind="stable")
+        self.group_members = order.astype(np.int64)
+        counts = np.bincount(self.group_of, minlength=self.n_groups)
+        self.group_ptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        yinyang_init_bounds(
+            self.X,
+            centers,
+            self.group_of,
+            self.ws.starts,
+            labels,
+            self.upper,
+            self.lower,
+        )
+        self.evaluations += self.X.shape[0] * centers.shape[0]
+
+    def assign(self, centers, labels, accumulate):
+        ws = self.ws
+        yinyang_assign_accumulate(
+            self.X,
+            self.sample_weight,
+            centers,
+            self.shift,
+            self.group_shift,
+            self.group_ptr,
+            self.group_members,
+            self.group_of,
+            ws.starts,
+            labels,
+            self.upper,
+            self.lower,
+            ws.partial_sums,
+            ws.partial_weights,
+            self.counts,
+            accumulate,
+        )
+        self.evaluations += int(self.counts.sum())
+        # The bounds are now valid for these centers: no drift pending.
+        self.shift[:] = 0
+        self.group_shift[:] = 0
+
+    def moved(self, labels, center_shift, centers_new):
+        # Yinyang loosens its bounds inside the next assignment pass.
+        self.shift = _round_up(center_shift, self.X.dtype)
+        self.group_shift = np.full(self.n_groups, 0, dtype=self.X.dtype)
+        np.maximum.at(self.group_shift, self.group_of, self.shift)
+
+
+def yinyang_group_count(n_clusters: int) -> int:
+    """Number of center groups: about k/10, as Ding et al. recommend."""
+    return max(1, (n_clusters + 5) // 10)
+
+
+def group_centers(centers: np.ndarray, n_groups: int) -> np.ndarray:
+    """Group the initial centers by clustering them (5 Lloyd iterations).
+
+    Deterministic: seeded k-means++ on the centers themselves.
+    """
+    n_clusters = centers.shape[0]
+    if n_groups == 1:
+        return np.zeros(n_clusters, dtype=np.int64)
+    points = np.ascontiguousarray(centers, dtype=np.float64)
+    weights = np.ones(n_clusters)
+    seeds, _ = _kmeans_plusplus(points, n_groups, weights, np.random.RandomState(0))
+    result = run_lloyd(points, weights, seeds, max_iter=5)
+    return result.labels.astype(np.int64)
+
+
 def _round_up(center_shift: np.ndarray, dtype: np.dtype) -> np.ndarray:
     """Cast shifts to the bound dtype, rounding up so loosened bounds stay bounds."""
     return np.nextafter(center_shift.astype(dtype), dtype.type(np.inf))
@@ -425,9 +508,19 @@ def run_elkan(X, sample_weight, centers_init, **options) -> RunResult:
     return _run(_ElkanSteps, X, sample_weight, centers_init, **options)
 
 
+def run_yinyang(X, sample_weight, centers_init, **options) -> RunResult:
+    """One run of Yinyang k-means: Lloyd's result with group-level pruning."""
+    return _run(_YinyangSteps, X, sample_weight, centers_init, **options)
+
+
 def run_hamerly(X, sample_weight, centers_init, **options) -> RunResult:
     """One run of Hamerly's algorithm: Lloyd's result with O(n) extra memory."""
     return _run(_HamerlySteps, X, sample_weight, centers_init, **options)
 
 
-DRIVERS = {"lloyd": run_lloyd, "elkan": run_elkan, "hamerly": run_hamerly}
+DRIVERS = {
+    "lloyd": run_lloyd,
+    "elkan": run_elkan,
+    "hamerly": run_hamerly,
+    "yinyang": run_yinyang,
+}

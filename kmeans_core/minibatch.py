@@ -431,7 +431,8 @@ class MiniBatchKMeans(KMeans):
         """
         has_centers = hasattr(self, "cluster_centers_")
         if has_centers:
-            X = self._check_test_data(X)
+            X, _ = self._check_test_data(X)
+            X = X.astype(self.cluster_centers_.dtype, copy=False)
         else:
             self._check_params()
             names = feature_names_of(X)

@@ -33,6 +33,7 @@ from kmeans_core.drivers import (
     run_elkan,
     run_hamerly,
     run_lloyd,
+    run_yinyang,
     use_gemm,
 )
 from kmeans_core.init import _kmeans_plusplus
@@ -230,10 +231,12 @@ def test_kmeans_plusplus_picks_the_reference_rows(n_samples, n_clusters, weighte
     np.testing.assert_array_equal(centers, X[indices])
 
 
-@pytest.mark.parametrize("driver", [run_lloyd, run_elkan, run_hamerly])
+@pytest.mark.parametrize("driver", [run_lloyd, run_elkan, run_hamerly, run_yinyang])
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("weighted", [False, True])
-@pytest.mark.parametrize("shape", [(600, 2, 4), (2500, 5, 9), (1200, 20, 40)])
+@pytest.mark.parametrize(
+    "shape", [(600, 2, 4), (2500, 5, 9), (1200, 20, 40), (3000, 3, 64)]
+)
 def test_driver_matches_reference_lloyd(driver, shape, dtype, weighted):
     X, centers, w = _data(*shape, dtype, seed=3, weighted=weighted)
     result = driver(X, w, centers, max_iter=100, tol=0.0)
@@ -247,7 +250,7 @@ def test_driver_matches_reference_lloyd(driver, shape, dtype, weighted):
     np.testing.assert_allclose(result.inertia, ref_inertia, rtol=RTOL[dtype])
 
 
-@pytest.mark.parametrize("driver", [run_elkan, run_hamerly])
+@pytest.mark.parametrize("driver", [run_elkan, run_hamerly, run_yinyang])
 def test_pruning_computes_fewer_distances_than_lloyd_on_clustered_data(driver):
     X, centers, w = _data(3000, 3, 10, np.float64, seed=1)
     lloyd = run_lloyd(X, w, centers, max_iter=100)

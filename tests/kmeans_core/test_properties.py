@@ -21,7 +21,7 @@ from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 FAST = settings(max_examples=40, deadline=None)
-ALGORITHMS = st.sampled_from(["lloyd", "elkan"])
+ALGORITHMS = st.sampled_from(["lloyd", "elkan", "hamerly", "yinyang"])
 
 
 def make_problem(seed, n_samples, n_features, n_clusters, separated=False):

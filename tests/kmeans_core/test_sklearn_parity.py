@@ -69,13 +69,20 @@ def assert_same_fit(ours, theirs, X, dtype):
     np.testing.assert_allclose(ours.inertia_, theirs.inertia_, rtol=RTOL[dtype])
 
 
+#: Our algorithms that scikit-learn lacks; each must reproduce sklearn's lloyd.
+OURS_ONLY = ("hamerly", "yinyang")
+
+
 def fit_both(X, init, **params):
     sample_weight = params.pop("sample_weight", None)
+    theirs_params = dict(params)
+    if theirs_params.get("algorithm") in OURS_ONLY:
+        theirs_params["algorithm"] = "lloyd"
     with warnings.catch_warnings():
         # max_iter warnings (ours only) are tested in test_api.py
         warnings.simplefilter("ignore")
         ours = KMeans(init=init, n_init=1, **params).fit(X, sample_weight=sample_weight)
-        theirs = sklearn_cluster.KMeans(init=init, n_init=1, **params).fit(
+        theirs = sklearn_cluster.KMeans(init=init, n_init=1, **theirs_params).fit(
             X, sample_weight=sample_weight
         )
     return ours, theirs
@@ -85,7 +92,7 @@ def fit_both(X, init, **params):
 # The same explicit init: exact agreement
 
 
-@pytest.mark.parametrize("algorithm", ["lloyd", "elkan"])
+@pytest.mark.parametrize("algorithm", ["lloyd", "elkan", *OURS_ONLY])
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("name", sorted(DATASETS))

@@ -37,4 +37,4 @@ MIN_BLOCKS_CAP: int = 16
 TILE_ROWS: int = 64
 
 #: Bytes of the distance buffer per GEMM slab in the high-dimensional path.
-GEMM_SLAB_BYTES: int = 4 * 2**20
+GEMM_SLAB_BYTES: int = 2 * 2**20

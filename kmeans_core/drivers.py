@@ -37,9 +37,14 @@ from ._kernels.hamerly import (
     hamerly_init_bounds,
     hamerly_shift_bounds,
 )
-from ._kernels.lloyd import argmin_accumulate_from_dots, lloyd_assign_accumulate
+from ._kernels.lloyd import (
+    argmin_accumulate_from_dots,
+    distances_to_reference,
+    lloyd_assign_accumulate,
+)
 from ._kernels.small import lloyd_serial
 from ._kernels.yinyang import yinyang_assign_accumulate, yinyang_init_bounds
+from ._threads import run_in_workers, single_threaded_blas
 from .init import _kmeans_plusplus
 
 
@@ -82,6 +87,9 @@ class _Workspace:
         self.reference = reference
         if self.gemm:
             self.slabs = _slab_bounds(self.starts, n_clusters, X.dtype.itemsize)
+            if reference is not None:
+                self.row_radius = np.empty(n_samples)
+                distances_to_reference(X, reference, self.row_radius)
 
 
 def _slab_bounds(starts: np.ndarray, n_clusters: int, itemsize: int) -> list[int]:
@@ -104,26 +112,41 @@ def _assign_with_gemm(
     labels: np.ndarray,
     accumulate: bool,
 ) -> None:
-    """Lloyd assignment through BLAS: one slab of rows at a time."""
+    """Lloyd assignment through BLAS: one slab of rows per worker thread."""
     shifted_centers = centers - ws.reference
-    half_norms = 0.5 * np.einsum("ij,ij->i", shifted_centers, shifted_centers)
-    for first, last in zip(ws.slabs[:-1], ws.slabs[1:], strict=True):
+    half_norms = (
+        0.5 * np.einsum("ij,ij->i", shifted_centers, shifted_centers, dtype=np.float64)
+    ).astype(X.dtype)
+    # Rounding-error bound of the expanded form, per unit of |x - m| |c - m|:
+    # twice the textbook (d + 2) eps, for safety.
+    tie_margin = 4.0 * (X.shape[1] + 2) * float(np.finfo(X.dtype).eps)
+
+    def one_slab(slab: int) -> None:
+        first, last = ws.slabs[slab], ws.slabs[slab + 1]
         start, stop = ws.starts[first], ws.starts[last]
         # Centre the slab on the data mean so the expanded form does not cancel.
-        dots = (X[start:stop] - ws.reference) @ shifted_centers.T
+        dots_t = shifted_centers @ (X[start:stop] - ws.reference).T
         argmin_accumulate_from_dots(
             X,
             sample_weight,
-            dots,
+            ws.reference,
+            centers,
+            dots_t,
             half_norms,
+            tie_margin,
+            ws.row_radius,
             start,
             ws.starts,
             first,
+            last,
             labels,
             ws.partial_sums,
             ws.partial_weights,
             accumulate,
         )
+
+    with single_threaded_blas():
+        run_in_workers(one_slab, range(len(ws.slabs) - 1))
 
 
 def assign_labels(X: np.ndarray, centers: np.ndarray) -> np.ndarray:

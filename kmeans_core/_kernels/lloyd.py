@@ -3,7 +3,8 @@
 Two kernels cover the two regimes.  ``lloyd_assign_accumulate`` computes the
 distances itself, tile by tile, and is the fastest when k*d is small.
 ``argmin_accumulate_from_dots`` receives ``X_slab @ centers.T`` computed by BLAS
-and only does the argmin and the accumulation; it wins when k*d is large.
+and only does the argmin (re-checking near-ties with direct differences) and the
+accumulation; it wins when k*d is large.
 Neither builds an n x k distance matrix: the GEMM path holds one slab at a time.
 """
 
@@ -14,7 +15,7 @@ from numba import njit, prange
 
 from .._config import CACHE, FASTMATH, TILE_ROWS
 from .common import accumulate_row
-from .distances import nearest_in_tile
+from .distances import nearest_in_tile, squared_distance
 
 
 @njit(parallel=True, fastmath=FASTMATH, cache=CACHE)
@@ -53,15 +54,20 @@ def lloyd_assign_accumulate(
                 )
 
 
-@njit(parallel=True, fastmath=FASTMATH, cache=CACHE)
+@njit(nogil=True, fastmath=FASTMATH, cache=CACHE)
 def argmin_accumulate_from_dots(
     X,
     sample_weight,
-    dots,
+    reference,
+    centers,
+    dots_t,
     half_center_norms,
+    tie_margin,
+    row_radius,
     slab_start,
     block_starts,
     first_block,
+    last_block,
     labels,
     partial_sums,
     partial_weights,
@@ -69,23 +75,64 @@ def argmin_accumulate_from_dots(
 ):
     """Nearest center from precomputed dot products, then accumulate.
 
-    ``dots[r, j]`` holds ``(x - m) . (c_j - m)`` for row ``slab_start + r`` (m is a
-    reference point, the data mean, subtracted so the expanded form does not
-    cancel); the nearest center minimises ``|c_j - m|^2 / 2 - dots[r, j]``.
-    The slab covers whole blocks ``first_block ...``; each block writes its own
-    partial sums, so results do not depend on the thread count.
+    ``dots_t[j, r]`` holds ``(c_j - m) . (x - m)`` for row ``slab_start + r`` (m is
+    the reference point, the data mean, subtracted so the expanded form does not
+    cancel); the nearest center minimises the score
+    ``|c_j - m|^2 / 2 - dots_t[j, r]``.  The layout (centers x rows) lets every
+    loop run over rows, element-wise, so it vectorises.
 
-    IN X, sample_weight, dots (rows, k), half_center_norms (k,), slab_start,
-    block_starts, first_block, accumulate (bool); OUT labels, partial_sums,
-    partial_weights (only the slab's blocks).
+    Scores carry rounding errors that direct differences do not.  A row whose
+    runner-up scores within ``tie_margin`` (a bound on those errors, scaled by
+    the row's and the centers' distance from m) of the best is re-checked with
+    ``squared_distance`` over all its candidates: the label is then exactly the
+    direct argmin that the other kernels and the pruning variants compute.
+
+    Serial and ``nogil``: the caller runs one slab per thread.  The slab covers
+    whole blocks ``first_block:last_block``, each with its own partial sums, so
+    results do not depend on the thread count.
+
+    IN X, sample_weight, reference (d,), centers (k, d), dots_t (k, rows),
+    half_center_norms (k,), tie_margin, row_radius (n,) (|x - m| of every row,
+    from ``distances_to_reference``), slab_start, block_starts, first_block,
+    last_block, accumulate; OUT labels, partial_sums, partial_weights (only the
+    slab's blocks).
     """
-    n_clusters = dots.shape[1]
-    slab_stop = slab_start + dots.shape[0]
-    n_blocks = block_starts.shape[0] - 1
-    last_block = first_block
-    while last_block < n_blocks and block_starts[last_block + 1] <= slab_stop:
-        last_block += 1
-    for b in prange(first_block, last_block):
+    n_clusters, n_rows = dots_t.shape
+    n_features = X.shape[1]
+    center_radius = 0.0
+    for j in range(n_clusters):
+        norm = 0.0
+        for f in range(n_features):
+            diff = np.float64(centers[j, f]) - np.float64(reference[f])
+            norm += diff * diff
+        center_radius = max(center_radius, np.sqrt(norm))
+
+    best = np.full(n_rows, np.inf, dtype=dots_t.dtype)
+    best_label = np.zeros(n_rows, dtype=np.int32)
+    for j in range(n_clusters):
+        half = half_center_norms[j]
+        row = dots_t[j]
+        for r in range(n_rows):
+            score = half - row[r]
+            if score < best[r]:
+                best[r] = score
+                best_label[r] = j
+
+    threshold = np.empty(n_rows, dtype=dots_t.dtype)
+    for r in range(n_rows):
+        radius = row_radius[slab_start + r]
+        threshold[r] = best[r] + tie_margin * (
+            radius * center_radius + (radius + center_radius) ** 2
+        )
+    ambiguous = np.zeros(n_rows, dtype=np.uint8)
+    for j in range(n_clusters):
+        half = half_center_norms[j]
+        row = dots_t[j]
+        for r in range(n_rows):
+            close = (half - row[r] <= threshold[r]) and (best_label[r] != j)
+            ambiguous[r] |= close
+
+    for b in range(first_block, last_block):
         block_sums = partial_sums[b]
         block_weights = partial_weights[b]
         if accumulate:
@@ -93,13 +140,33 @@ def argmin_accumulate_from_dots(
             block_weights[:] = 0.0
         for i in range(block_starts[b], block_starts[b + 1]):
             r = i - slab_start
-            best = half_center_norms[0] - dots[r, 0]
-            label = 0
-            for j in range(1, n_clusters):
-                score = half_center_norms[j] - dots[r, j]
-                if score < best:
-                    best = score
-                    label = j
+            label = best_label[r]
+            if ambiguous[r]:
+                # Direct differences decide among the candidates (ties to the
+                # lower index), exactly as Lloyd's direct kernel would.
+                best_sq = np.inf
+                for j in range(n_clusters):
+                    if half_center_norms[j] - dots_t[j, r] <= threshold[r]:
+                        sq = squared_distance(X, i, centers, j)
+                        if sq < best_sq:
+                            best_sq = sq
+                            label = j
             labels[i] = label
             if accumulate:
                 accumulate_row(X, i, sample_weight[i], label, block_sums, block_weights)
+
+
+@njit(parallel=True, fastmath=FASTMATH, cache=CACHE)
+def distances_to_reference(X, reference, out):
+    """Euclidean distance of every row from the reference point, in float64.
+
+    Computed once per fit: it scales the rounding-error margin of the BLAS path.
+
+    IN X (n, d), reference (d,); OUT out (n,) float64.
+    """
+    for i in prange(X.shape[0]):
+        acc = 0.0
+        for f in range(X.shape[1]):
+            diff = np.float64(X[i, f]) - np.float64(reference[f])
+            acc += diff * diff
+        out[i] = np.sqrt(acc)

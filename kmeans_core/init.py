@@ -24,6 +24,86 @@ from ._validation import (
     check_sample_weight,
 )
 
+#: From this many features on, candidate distances go through BLAS.
+_BLAS_MIN_FEATURES = 16
+
+
+class _DirectScorer:
+    """Candidate scoring with the direct-difference Numba kernels (low d)."""
+
+    def __init__(self, X: np.ndarray, sample_weight: np.ndarray, starts: np.ndarray):
+        self.X, self.sample_weight, self.starts = X, sample_weight, starts
+
+    def distances_to(self, point: np.ndarray) -> np.ndarray:
+        out = np.empty(self.X.shape[0])
+        distances_to_point(self.X, point, out)
+        return out
+
+    def potentials(self, candidates: np.ndarray, closest: np.ndarray) -> np.ndarray:
+        out = np.empty(candidates.shape[0])
+        candidate_potentials(
+            self.X, self.sample_weight, candidates, closest, self.starts, out
+        )
+        return out
+
+    def lower(self, closest: np.ndarray, point: np.ndarray) -> None:
+        update_closest(self.X, point, closest)
+
+
+class _BlasScorer:
+    """Candidate scoring through BLAS, one slab of rows at a time (high d).
+
+    With m the data mean and c' = c - m, the squared distance is
+    ``|x - m|^2 - 2 (x . c' - m . c') + |c'|^2``: ``|x - m|^2`` is computed once
+    from direct differences, and the one BLAS product, ``x . c'``, runs on X as
+    it is (no copy), so its rounding error scales with |x| |c'| (about
+    ``d * eps * |m| * |c'|`` for data far from the origin) rather than with |x|^2
+    as in the textbook expansion.  Negative results are clipped to 0.  Only a
+    slab of distances exists at any time.
+    """
+
+    _SLAB_ROWS = 65536
+
+    def __init__(self, X: np.ndarray, sample_weight: np.ndarray):
+        self.X = X
+        self.weights = sample_weight.astype(np.float64)
+        self.mean = X.mean(axis=0, dtype=np.float64)
+        self.row_norms = np.empty(X.shape[0])
+        distances_to_point(X, self.mean[np.newaxis].astype(X.dtype), self.row_norms)
+
+    def _slabs(self, candidates: np.ndarray):
+        """Yield (start, stop, squared distances of the slab to the candidates)."""
+        points = candidates - self.mean
+        points_t = points.T.astype(self.X.dtype)
+        offsets = self.mean @ points.T
+        norms = np.einsum("ij,ij->i", points, points)
+        for start in range(0, self.X.shape[0], self._SLAB_ROWS):
+            rows = self.X[start : start + self._SLAB_ROWS]
+            stop = start + rows.shape[0]
+            distances = (rows @ points_t).astype(np.float64)
+            distances -= offsets
+            distances *= -2.0
+            distances += self.row_norms[start:stop, np.newaxis]
+            distances += norms
+            yield start, stop, np.maximum(distances, 0.0, out=distances)
+
+    def distances_to(self, point: np.ndarray) -> np.ndarray:
+        closest = np.empty(self.X.shape[0])
+        for start, stop, distances in self._slabs(point):
+            closest[start:stop] = distances[:, 0]
+        return closest
+
+    def potentials(self, candidates: np.ndarray, closest: np.ndarray) -> np.ndarray:
+        total = np.zeros(candidates.shape[0])
+        for start, stop, distances in self._slabs(candidates):
+            np.minimum(distances, closest[start:stop, np.newaxis], out=distances)
+            total += self.weights[start:stop] @ distances
+        return total
+
+    def lower(self, closest: np.ndarray, point: np.ndarray) -> None:
+        for start, stop, distances in self._slabs(point):
+            np.minimum(closest[start:stop], distances[:, 0], out=closest[start:stop])
+
 
 def _kmeans_plusplus(
     X: np.ndarray,
@@ -53,10 +133,12 @@ def _kmeans_plusplus(
     centers[0] = X[first]
     indices[0] = first
 
-    closest = np.empty(n_samples, dtype=np.float64)
-    distances_to_point(X, centers[0:1], closest)
+    if n_features >= _BLAS_MIN_FEATURES:
+        scorer: _DirectScorer | _BlasScorer = _BlasScorer(X, sample_weight)
+    else:
+        scorer = _DirectScorer(X, sample_weight, starts)
+    closest = scorer.distances_to(centers[0:1])
     potential = float(closest @ weights64)
-    potentials = np.empty(n_local_trials, dtype=np.float64)
 
     for c in range(1, n_clusters):
         # Draw candidates with probability proportional to w * D(x)^2.
@@ -64,10 +146,10 @@ def _kmeans_plusplus(
         candidate_ids = np.searchsorted(np.cumsum(weights64 * closest), thresholds)
         np.clip(candidate_ids, None, n_samples - 1, out=candidate_ids)
         candidates = np.ascontiguousarray(X[candidate_ids])
-        candidate_potentials(X, sample_weight, candidates, closest, starts, potentials)
+        potentials = scorer.potentials(candidates, closest)
         best = int(np.argmin(potentials))
         potential = float(potentials[best])
-        update_closest(X, candidates[best : best + 1], closest)
+        scorer.lower(closest, candidates[best : best + 1])
         centers[c] = candidates[best]
         indices[c] = candidate_ids[best]
     return centers, indices

@@ -284,3 +284,50 @@ def test_single_block_serial_run_equals_block_loop(dtype, weighted):
         assert fast.n_iter == loop.n_iter
         assert fast.converged == loop.converged
         np.testing.assert_allclose(fast.inertia, loop.inertia, rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_blas_seeding_scorer_matches_direct_kernels(dtype):
+    """High-d k-means++ scores candidates through BLAS; it must agree with the
+    direct-difference kernels within its documented error bound, also for data
+    far from the origin."""
+    from kmeans_core.init import _BlasScorer, _DirectScorer
+
+    n, d = 3000, 24
+    X, _, w = _data(n, d, 5, dtype, seed=6, weighted=True)
+    X = X + dtype(500.0)
+    candidates = np.ascontiguousarray(X[[3, 70, 1500, 2999]])
+    direct = _DirectScorer(X, w, block_starts(n, 4, d))
+    blas = _BlasScorer(X, w)
+    # The BLAS product x . (c - m) is off by at most about d * eps * |x| |c - m|
+    # (doubled in the expansion); allow twice that.
+    Xd = X.astype(np.float64)
+    spread = np.abs(candidates - Xd.mean(axis=0)).sum(axis=1).max()
+    atol = 4 * d * np.finfo(dtype).eps * np.abs(Xd).max() * spread
+
+    closest_direct = direct.distances_to(X[10:11])
+    closest_blas = blas.distances_to(X[10:11])
+    np.testing.assert_allclose(
+        closest_blas, closest_direct, rtol=RTOL[dtype], atol=atol
+    )
+    np.testing.assert_allclose(
+        blas.potentials(candidates, closest_direct),
+        direct.potentials(candidates, closest_direct),
+        rtol=RTOL[dtype],
+        atol=atol * w.sum(),
+    )
+    direct.lower(closest_direct, candidates[1:2])
+    blas.lower(closest_blas, candidates[1:2])
+    np.testing.assert_allclose(
+        closest_blas, closest_direct, rtol=RTOL[dtype], atol=atol
+    )
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_blas_seeding_picks_the_reference_rows(weighted):
+    X, _, w = _data(4000, 20, 12, np.float64, seed=2, weighted=weighted)
+    _, indices = _kmeans_plusplus(X, 12, w, np.random.RandomState(7))
+    _, ref_indices = reference.kmeans_plusplus(
+        X, 12, sample_weight=w, random_state=np.random.RandomState(7)
+    )
+    np.testing.assert_array_equal(indices, ref_indices)

@@ -56,3 +56,21 @@ def test_learn_lloyd_gif(tmp_path):
     # k seeding frames, at least one Lloyd frame, and the held last frame.
     assert gif.format == "GIF" and gif.n_frames >= 4 + 1 + 3
     assert (tmp_path / "kmeans_steps.png").is_file()
+
+
+def test_dask_out_of_core(tmp_path):
+    """The out-of-core example on a tiny array fits and finds the planted centers."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run(
+        [sys.executable, str(EXAMPLES / "dask_out_of_core.py"), "--gb", "0.02"]
+        + ["--max-iter", "20"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    gap_line = [line for line in done.stdout.splitlines() if "farthest planted" in line]
+    assert gap_line, done.stdout
+    assert float(gap_line[0].rsplit(":", 1)[1]) < 0.5

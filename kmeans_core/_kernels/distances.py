@@ -37,9 +37,13 @@ def nearest_in_tile(X, start, stop, centers, xt, dist, best_dist, best_label):
     """
     m = stop - start
     n_features = X.shape[1]
+    # Read the tile through a flat view: offsets from 0 let LLVM drop the
+    # negative-index checks that made the strided gather slow.
+    rows = X.reshape(-1)[start * n_features : stop * n_features]
     for f in range(n_features):
+        column = xt[f]
         for t in range(m):
-            xt[f, t] = X[start + t, f]
+            column[t] = rows[t * n_features + f]
     for t in range(m):
         best_dist[t] = np.inf
         best_label[t] = 0
@@ -48,8 +52,9 @@ def nearest_in_tile(X, start, stop, centers, xt, dist, best_dist, best_label):
             dist[t] = 0.0
         for f in range(n_features):
             c = centers[j, f]
+            column = xt[f]
             for t in range(m):
-                diff = xt[f, t] - c
+                diff = column[t] - c
                 dist[t] += diff * diff
         for t in range(m):
             if dist[t] < best_dist[t]:

@@ -144,10 +144,15 @@ class KMeans:
         centring that scikit-learn applies to all of X is applied slab by slab
         where it matters), so no copy of C-contiguous float input is made
         either way.
-    algorithm : {"lloyd", "elkan", "auto"}, default="lloyd"
-        "lloyd" is the exhaustive assignment; "elkan" prunes distance
-        computations with triangle-inequality bounds and returns the same
-        result.  "auto" picks by shape.
+    algorithm : {"lloyd", "elkan", "hamerly", "yinyang", "auto"}, default="lloyd"
+        "lloyd" is the exhaustive assignment.  "elkan" (n x k bounds),
+        "hamerly" (two bounds per sample) and "yinyang" (bounds per group of
+        about k/10 centers) prune distance computations with the triangle
+        inequality and return exactly Lloyd's labels, centers and ``n_iter_``.
+        "auto" picks the fastest for the shape; on every shape measured so far
+        (``python -m benchmarks.compare --variants``) that is "lloyd", whose
+        vectorised kernels outrun the pruned ones' scalar distance
+        computations, so "auto" currently means "lloyd".
     record_history : bool, default=False
         Keep, for the best run, the centers and inertia after every iteration
         in ``history_`` (for learning and plotting; costs one inertia pass per
@@ -283,6 +288,7 @@ class KMeans:
     def _resolve_algorithm(self, n_samples: int, n_features: int) -> str:
         algorithm = self.algorithm
         if algorithm == "auto":
+            # Measured: lloyd wins at every benchmark shape (see the docstring).
             algorithm = "lloyd"
         if algorithm != "lloyd" and self.n_clusters == 1:
             warnings.warn(

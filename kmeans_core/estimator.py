@@ -33,11 +33,24 @@ from .init import initial_centers
 DEFAULT_N_INIT_RANDOM = 10
 
 
+#: Rows per slab when computing the variance for ``tol``.
+_VARIANCE_SLAB_ROWS = 65536
+
+
 def scaled_tolerance(X: np.ndarray, tol: float) -> float:
-    """``tol`` times the mean per-feature variance of X (0 stays 0)."""
+    """``tol`` times the mean per-feature variance of X (0 stays 0).
+
+    Computed slab by slab: ``np.var`` would build a float64 copy of all of X,
+    which doubles (float64) or triples (float32) the memory of a fit.
+    """
     if tol == 0:
         return 0.0
-    return float(np.mean(np.var(X, axis=0, dtype=np.float64)) * tol)
+    mean = X.mean(axis=0, dtype=np.float64)
+    squares = np.zeros(X.shape[1])
+    for start in range(0, X.shape[0], _VARIANCE_SLAB_ROWS):
+        deviations = X[start : start + _VARIANCE_SLAB_ROWS] - mean
+        squares += np.einsum("ij,ij->j", deviations, deviations)
+    return float(np.mean(squares / X.shape[0]) * tol)
 
 
 def resolve_n_init(n_init: int | str, init: Any, class_name: str = "KMeans") -> int:

@@ -119,11 +119,10 @@ def _kmeans_plusplus(
         n_local_trials = 2 + int(math.log(n_clusters))
     starts = block_starts(n_samples, n_local_trials, n_features)
     weights64 = sample_weight.astype(np.float64)
-    probabilities = weights64 / weights64.sum()
 
     centers = np.empty((n_clusters, n_features), dtype=X.dtype)
     indices = np.full(n_clusters, -1, dtype=np.intp)
-    first = int(random_state.choice(n_samples, p=probabilities))
+    first = int(random_state.choice(n_samples, p=weights64 / weights64.sum()))
     if starts.shape[0] == 2:
         # One block: run the whole seeding in one compiled call.  Drawing all
         # uniforms at once consumes the generator exactly as the loop below.
@@ -139,11 +138,14 @@ def _kmeans_plusplus(
         scorer = _DirectScorer(X, sample_weight, starts)
     closest = scorer.distances_to(centers[0:1])
     potential = float(closest @ weights64)
+    cumulative = np.empty(n_samples)  # reused every step: no per-step allocation
 
     for c in range(1, n_clusters):
         # Draw candidates with probability proportional to w * D(x)^2.
         thresholds = random_state.uniform(size=n_local_trials) * potential
-        candidate_ids = np.searchsorted(np.cumsum(weights64 * closest), thresholds)
+        np.multiply(weights64, closest, out=cumulative)
+        np.cumsum(cumulative, out=cumulative)
+        candidate_ids = np.searchsorted(cumulative, thresholds)
         np.clip(candidate_ids, None, n_samples - 1, out=candidate_ids)
         candidates = np.ascontiguousarray(X[candidate_ids])
         potentials = scorer.potentials(candidates, closest)

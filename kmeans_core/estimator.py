@@ -298,7 +298,7 @@ class KMeans:
             algorithms=self._algorithms,
         )
 
-    def _resolve_algorithm(self, n_samples: int, n_features: int) -> str:
+    def _resolve_algorithm(self) -> str:
         algorithm = self.algorithm
         if algorithm == "auto":
             # Measured: lloyd wins at every benchmark shape (see the docstring).
@@ -345,7 +345,7 @@ class KMeans:
         if not isinstance(init, str) and not callable(init):
             init = check_centers(init, self.n_clusters, n_features, X.dtype, "init")
         n_init = resolve_n_init(self.n_init, self.init, type(self).__name__)
-        algorithm = self._resolve_algorithm(n_samples, n_features)
+        algorithm = self._resolve_algorithm()
         result = fit_kmeans(
             X,
             weights,

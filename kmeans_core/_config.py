@@ -12,7 +12,7 @@ from __future__ import annotations
 #: LLVM reorder the sum over features differently in different kernels, and then
 #: Lloyd, Elkan and Hamerly could disagree on near-ties.  ``contract`` (FMA) is
 #: kept; it is applied the same way to the same expression everywhere.
-FASTMATH: set[str] = {"nsz", "arcp", "contract", "afn"}
+FASTMATH: set[str] = {"nsz", "arcp", "afn"}
 
 #: Cache compiled kernels on disk next to the sources (or under
 #: ``NUMBA_CACHE_DIR``), so only the first process pays the JIT compile.
@@ -35,6 +35,12 @@ MIN_BLOCKS_CAP: int = 16
 #: The tile is transposed into a small buffer so the innermost loop runs over
 #: samples and vectorises.
 TILE_ROWS: int = 64
+
+#: Largest number of features for which the direct Lloyd kernels are compiled
+#: with d built in (one kernel per d; see ``_kernels/unrolled.py``).  Above it,
+#: four unrolled centers' running sums no longer fit in the vector registers and
+#: the generic kernels were as fast or faster in our measurements.
+MAX_UNROLLED_FEATURES: int = 8
 
 #: Bytes of the distance buffer per GEMM slab in the high-dimensional path.
 GEMM_SLAB_BYTES: int = 2 * 2**20

@@ -34,7 +34,8 @@ except ImportError as exc:  # pragma: no cover - exercised without dask only
 
 from ._blocks import block_starts
 from ._kernels.common import finish_centers, reduce_block_partials, weighted_inertia
-from ._kernels.distances import assign_nearest, distance_to_assigned, pairwise_euclidean
+from ._kernels.distances import distance_to_assigned, pairwise_euclidean
+from ._kernels.unrolled import direct_kernels
 from ._validation import (
     FLOAT_DTYPES,
     check_array,
@@ -198,7 +199,7 @@ def _chunk_nearest(
     labels = np.empty(x.shape[0], dtype=np.int32)
     nearest = np.empty(x.shape[0], dtype=x.dtype)
     starts = block_starts(x.shape[0], *candidates.shape)
-    assign_nearest(x, candidates, starts, labels, nearest)
+    direct_kernels(x.shape[1]).assign(x, candidates, starts, labels, nearest)
     return labels, w.astype(np.float64) * nearest
 
 

@@ -23,10 +23,7 @@ from ._kernels.common import (
     relocate_empty_clusters,
     weighted_inertia,
 )
-from ._kernels.distances import (
-    assign_nearest,
-    pairwise_euclidean,
-)
+from ._kernels.distances import pairwise_euclidean
 from ._kernels.elkan import (
     elkan_assign_accumulate,
     elkan_init_bounds,
@@ -37,12 +34,9 @@ from ._kernels.hamerly import (
     hamerly_init_bounds,
     hamerly_shift_bounds,
 )
-from ._kernels.lloyd import (
-    argmin_accumulate_from_dots,
-    distances_to_reference,
-    lloyd_assign_accumulate,
-)
+from ._kernels.lloyd import argmin_accumulate_from_dots, distances_to_reference
 from ._kernels.small import lloyd_serial
+from ._kernels.unrolled import direct_kernels
 from ._kernels.yinyang import yinyang_assign_accumulate, yinyang_init_bounds
 from ._threads import run_in_workers, single_threaded_blas
 from .init import _kmeans_plusplus
@@ -160,7 +154,8 @@ def assign_labels(X: np.ndarray, centers: np.ndarray) -> np.ndarray:
         _assign_with_gemm(X, np.ones(0, X.dtype), centers, ws, labels, False)
     else:
         starts = block_starts(n_samples, *centers.shape)
-        assign_nearest(X, centers, starts, labels, np.empty(n_samples, X.dtype))
+        assign = direct_kernels(X.shape[1]).assign
+        assign(X, centers, starts, labels, np.empty(n_samples, X.dtype))
     return labels
 
 
@@ -193,6 +188,7 @@ class _LloydSteps:
         self.X, self.sample_weight, self.ws = X, sample_weight, ws
         self.evaluations = 0
         self._per_pass = X.shape[0] * n_clusters
+        self._direct = direct_kernels(X.shape[1])
 
     def start(self, centers, labels):
         pass
@@ -202,7 +198,7 @@ class _LloydSteps:
         if ws.gemm:
             _assign_with_gemm(X, self.sample_weight, centers, ws, labels, accumulate)
         elif accumulate:
-            lloyd_assign_accumulate(
+            self._direct.assign_accumulate(
                 X,
                 self.sample_weight,
                 centers,
@@ -212,7 +208,9 @@ class _LloydSteps:
                 ws.partial_weights,
             )
         else:
-            assign_nearest(X, centers, ws.starts, labels, np.empty(X.shape[0], X.dtype))
+            self._direct.assign(
+                X, centers, ws.starts, labels, np.empty(X.shape[0], X.dtype)
+            )
         self.evaluations += self._per_pass
 
     def moved(self, labels, center_shift, centers_new):

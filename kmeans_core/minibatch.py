@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 
 from ._kernels.common import reduce_block_partials, weighted_inertia
-from ._kernels.lloyd import lloyd_assign_accumulate
 from ._kernels.minibatch import minibatch_update_centers
+from ._kernels.unrolled import direct_kernels
 from ._validation import (
     check_array,
     check_centers,
@@ -56,7 +56,7 @@ def accumulate_batch(
     if ws.gemm:
         _assign_with_gemm(X, sample_weight, centers, ws, labels, True)
     else:
-        lloyd_assign_accumulate(
+        direct_kernels(X.shape[1]).assign_accumulate(
             X,
             sample_weight,
             centers,

@@ -15,23 +15,38 @@ from numba import njit, prange
 
 from .._config import CACHE, FASTMATH
 from .common import accumulate_row
-from .distances import squared_distance
+from .distances import squared_distance, squared_distances_to_four
 
 
 @njit(inline="always", fastmath=FASTMATH)
 def _full_search(X, i, centers):
-    """Nearest and second-nearest centers of row i (distances, not squared)."""
+    """Nearest and second-nearest centers of row i (distances, not squared).
+
+    Centers are scored four at a time (``squared_distances_to_four``) and then
+    taken in index order, so ties go to the lower index as in a plain scan.
+    """
+    n_clusters = centers.shape[0]
     best = 0
-    best_sq = squared_distance(X, i, centers, 0)
+    best_sq = np.inf
     second_sq = np.inf
-    for j in range(1, centers.shape[0]):
-        sq = squared_distance(X, i, centers, j)
-        if sq < best_sq:
-            second_sq = best_sq
-            best_sq = sq
-            best = j
-        elif sq < second_sq:
-            second_sq = sq
+    j = 0
+    while j < n_clusters:
+        if j + 4 <= n_clusters:
+            scores = squared_distances_to_four(X, i, centers, j)
+            n_scored = 4
+        else:
+            sq = squared_distance(X, i, centers, j)
+            scores = (sq, sq, sq, sq)
+            n_scored = 1
+        for q in range(n_scored):
+            sq = scores[q]
+            if sq < best_sq:
+                second_sq = best_sq
+                best_sq = sq
+                best = j + q
+            elif sq < second_sq:
+                second_sq = sq
+        j += n_scored
     return best, np.sqrt(best_sq), np.sqrt(second_sq)
 
 

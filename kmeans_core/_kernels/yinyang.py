@@ -23,7 +23,7 @@ from numba import njit, prange
 
 from .._config import CACHE, FASTMATH
 from .common import accumulate_row
-from .distances import squared_distance
+from .distances import squared_distance, squared_distances_to_four
 
 
 @njit(parallel=True, fastmath=FASTMATH, cache=CACHE)
@@ -38,14 +38,18 @@ def yinyang_init_bounds(X, centers, group_of, block_starts, labels, upper, lower
     for b in prange(block_starts.shape[0] - 1):
         dist = np.empty(n_clusters, dtype=X.dtype)
         for i in range(block_starts[b], block_starts[b + 1]):
+            n_fours = n_clusters // 4 * 4
+            for j in range(0, n_fours, 4):
+                dist[j], dist[j + 1], dist[j + 2], dist[j + 3] = (
+                    squared_distances_to_four(X, i, centers, j)
+                )
+            for j in range(n_fours, n_clusters):
+                dist[j] = squared_distance(X, i, centers, j)
             best = 0
-            best_sq = squared_distance(X, i, centers, 0)
-            dist[0] = best_sq
+            best_sq = dist[0]
             for j in range(1, n_clusters):
-                sq = squared_distance(X, i, centers, j)
-                dist[j] = sq
-                if sq < best_sq:
-                    best_sq = sq
+                if dist[j] < best_sq:
+                    best_sq = dist[j]
                     best = j
             for g in range(n_groups):
                 lower[i, g] = np.inf

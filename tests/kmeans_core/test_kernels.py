@@ -10,6 +10,7 @@ import pytest
 
 from kmeans_core import reference
 from kmeans_core._blocks import block_starts
+from kmeans_core._config import MAX_UNROLLED_FEATURES
 from kmeans_core._kernels.common import (
     finish_centers,
     reduce_block_partials,
@@ -26,6 +27,7 @@ from kmeans_core._kernels.seeding import (
     distances_to_point,
     update_closest,
 )
+from kmeans_core._kernels.unrolled import direct_kernels
 from kmeans_core.drivers import (
     _assign_with_gemm,
     _Workspace,
@@ -331,3 +333,71 @@ def test_blas_seeding_picks_the_reference_rows(weighted):
         X, 12, sample_weight=w, random_state=np.random.RandomState(7)
     )
     np.testing.assert_array_equal(indices, ref_indices)
+
+
+# --- Unrolled direct kernels (d <= MAX_UNROLLED_FEATURES) -------------------------
+# They must agree bit for bit with the generic kernels: the pruning algorithms
+# use the generic distance, and Lloyd's exactness guarantee rests on it.
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("n_features", range(1, MAX_UNROLLED_FEATURES + 1))
+@pytest.mark.parametrize("n_samples, n_clusters", [(7, 3), (2500, 9), (1300, 4)])
+def test_unrolled_kernels_equal_generic_kernels(
+    n_samples, n_clusters, n_features, weighted, dtype
+):
+    shape = (n_samples, n_features, n_clusters)
+    X, centers, w = _data(*shape, dtype, seed=n_features, weighted=weighted)
+    starts = block_starts(*shape)
+    n_blocks = len(starts) - 1
+    unrolled = direct_kernels(n_features)
+    assert unrolled.assign_accumulate is not lloyd_assign_accumulate
+
+    def fused(kernel):
+        labels = np.empty(n_samples, dtype=np.int32)
+        sums = np.empty((n_blocks, n_clusters, n_features))
+        weights = np.empty((n_blocks, n_clusters))
+        kernel(X, w, centers, starts, labels, sums, weights)
+        return labels, sums, weights
+
+    def assign(kernel):
+        labels = np.empty(n_samples, dtype=np.int32)
+        min_dist = np.empty(n_samples, dtype=dtype)
+        kernel(X, centers, starts, labels, min_dist)
+        return labels, min_dist
+
+    for got, expected in zip(
+        fused(unrolled.assign_accumulate) + assign(unrolled.assign),
+        fused(lloyd_assign_accumulate) + assign(assign_nearest),
+        strict=True,
+    ):
+        np.testing.assert_array_equal(got, expected)
+    expected_labels = reference.assign(X.astype(np.float64), centers.astype(np.float64))
+    np.testing.assert_array_equal(fused(unrolled.assign_accumulate)[0], expected_labels)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n_features", [2, 8])
+def test_unrolled_kernels_break_ties_to_the_lower_index(n_features, dtype):
+    # Centers 1..6 coincide: within a pass of four and across passes the first
+    # of them must win, as in a one-center-at-a-time scan.
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(300, n_features)).astype(dtype)
+    centers = np.repeat(
+        np.vstack([np.full(n_features, 50.0), np.zeros(n_features)]), [1, 6], axis=0
+    ).astype(dtype)
+    starts = block_starts(300, 7, n_features)
+    labels = np.empty(300, dtype=np.int32)
+    direct_kernels(n_features).assign(
+        X, centers, starts, labels, np.empty(300, dtype=dtype)
+    )
+    np.testing.assert_array_equal(labels, np.ones(300, dtype=np.int32))
+
+
+def test_direct_kernels_dispatch_on_the_number_of_features():
+    assert direct_kernels(MAX_UNROLLED_FEATURES + 1) == (
+        lloyd_assign_accumulate,
+        assign_nearest,
+    )
+    assert direct_kernels(1).assign is not assign_nearest

@@ -1,0 +1,198 @@
+"""Direct Lloyd kernels compiled for one number of features (low d).
+
+The generic kernels in ``lloyd`` and ``distances`` read ``d`` at run time, so the
+loop over features stays a loop: every (sample, center) pair stores and reloads
+its running sum, and the tile transpose is a strided copy.  When ``d`` is a
+compile-time constant, LLVM unrolls the feature loop, keeps the running sums of
+16 samples in one vector register, turns the transpose into wide loads and
+shuffles, and scores four centers per pass over the tile so each loaded value is
+used four times.
+
+The numbers are the same: each distance is still summed over features in index
+order (as ``squared_distance`` does), the four scores of a pass are compared in
+center order with ties to the lower index, and the accumulation adds rows in row
+order within each block.  So these kernels return bit-identical labels and
+partial sums to the generic ones, and the pruning algorithms, which use the
+generic distance, still agree with Lloyd exactly.
+
+One kernel is compiled (and cached on disk) per ``(d, dtype)`` pair on first
+use, for ``d <= MAX_UNROLLED_FEATURES``; above that the generic kernels are used.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit, prange
+
+from .._config import CACHE, FASTMATH, MAX_UNROLLED_FEATURES, TILE_ROWS
+from .distances import assign_nearest
+from .lloyd import lloyd_assign_accumulate
+
+
+@njit(inline="always", fastmath=FASTMATH)
+def _transpose_tile(rows, n_rows, n_features, xt):
+    """Copy ``n_rows`` rows (flat, row-major) into ``xt`` as features x rows.
+
+    Row by row, LLVM turns the copy into wide loads and shuffles, which is the
+    fastest order for rows narrower than a cache line.  For 64-byte rows (8
+    float64 features) that shuffle sequence ran 2-5x slower than copying column
+    by column in our measurements, so those are copied column by column.  The
+    branch is decided at compile time (``itemsize`` and ``n_features`` are
+    constants there).
+    """
+    if n_features * rows.itemsize >= 64:
+        for f in range(n_features):
+            column = xt[f]
+            for t in range(n_rows):
+                column[t] = rows[t * n_features + f]
+    else:
+        for t in range(n_rows):
+            for f in range(n_features):
+                xt[f, t] = rows[t * n_features + f]
+
+
+@njit(inline="always", fastmath=FASTMATH)
+def _nearest_in_transposed_tile(xt, n_rows, n_features, centers, best_dist, best_label):
+    """Nearest center of each of the ``n_rows`` columns of ``xt``.
+
+    Scores four centers per pass (then the remainder one by one).  Inside a pass
+    the scores are compared in center order with a strict ``<``, so ties go to
+    the lower index exactly as in a one-center-at-a-time scan.
+    """
+    zero = xt.dtype.type(0.0)
+    for t in range(n_rows):
+        best_dist[t] = np.inf
+        best_label[t] = 0
+    n_clusters = centers.shape[0]
+    j = 0
+    while j + 4 <= n_clusters:
+        for t in range(n_rows):
+            s0 = zero
+            s1 = zero
+            s2 = zero
+            s3 = zero
+            for f in range(n_features):
+                x = xt[f, t]
+                d0 = x - centers[j, f]
+                s0 += d0 * d0
+                d1 = x - centers[j + 1, f]
+                s1 += d1 * d1
+                d2 = x - centers[j + 2, f]
+                s2 += d2 * d2
+                d3 = x - centers[j + 3, f]
+                s3 += d3 * d3
+            best = best_dist[t]
+            label = best_label[t]
+            if s0 < best:
+                best = s0
+                label = j
+            if s1 < best:
+                best = s1
+                label = j + 1
+            if s2 < best:
+                best = s2
+                label = j + 2
+            if s3 < best:
+                best = s3
+                label = j + 3
+            best_dist[t] = best
+            best_label[t] = label
+        j += 4
+    while j < n_clusters:
+        for t in range(n_rows):
+            s = zero
+            for f in range(n_features):
+                diff = xt[f, t] - centers[j, f]
+                s += diff * diff
+            if s < best_dist[t]:
+                best_dist[t] = s
+                best_label[t] = j
+        j += 1
+
+
+@njit(inline="always")
+def _tile_buffers(X, n_features):
+    """Scratch for one tile: transposed rows, best distances, best labels."""
+    xt = np.empty((n_features, TILE_ROWS), dtype=X.dtype)
+    best_dist = np.empty(TILE_ROWS, dtype=X.dtype)
+    best_label = np.empty(TILE_ROWS, dtype=np.int32)
+    return xt, best_dist, best_label
+
+
+@njit(inline="always", fastmath=FASTMATH)
+def _nearest_in_tile(rows, n_rows, n_features, centers, xt, best_dist, best_label):
+    """Transpose a tile of rows into ``xt`` and find each row's nearest center."""
+    _transpose_tile(rows, n_rows, n_features, xt)
+    _nearest_in_transposed_tile(xt, n_rows, n_features, centers, best_dist, best_label)
+
+
+@functools.cache
+def _compile_for(n_features: int) -> tuple[Callable, Callable]:
+    """The fused and the assign-only kernel with ``d = n_features`` built in."""
+    # A closure variable is a compile-time constant to Numba: the loops over
+    # features below have a fixed trip count.  Numba's disk cache keys closures
+    # by the values they capture, so each d gets its own cache entry.
+    d = n_features
+
+    @njit(parallel=True, fastmath=FASTMATH, cache=CACHE)
+    def assign_accumulate_fixed_d(
+        X, sample_weight, centers, block_starts, labels, partial_sums, partial_weights
+    ):
+        flat = X.reshape(-1)
+        for b in prange(block_starts.shape[0] - 1):
+            block_sums = partial_sums[b]
+            block_weights = partial_weights[b]
+            block_sums[:] = 0.0
+            block_weights[:] = 0.0
+            xt, best_dist, best_label = _tile_buffers(X, d)
+            for start in range(block_starts[b], block_starts[b + 1], TILE_ROWS):
+                n_rows = min(TILE_ROWS, block_starts[b + 1] - start)
+                rows = flat[start * d : (start + n_rows) * d]
+                _nearest_in_tile(rows, n_rows, d, centers, xt, best_dist, best_label)
+                for t in range(n_rows):
+                    label = best_label[t]
+                    labels[start + t] = label
+                    # As ``common.accumulate_row``, with the feature loop unrolled.
+                    weight = np.float64(sample_weight[start + t])
+                    block_weights[label] += weight
+                    for f in range(d):
+                        block_sums[label, f] += weight * np.float64(rows[t * d + f])
+
+    @njit(parallel=True, fastmath=FASTMATH, cache=CACHE)
+    def assign_fixed_d(X, centers, block_starts, labels, min_sq_dist):
+        flat = X.reshape(-1)
+        for b in prange(block_starts.shape[0] - 1):
+            xt, best_dist, best_label = _tile_buffers(X, d)
+            for start in range(block_starts[b], block_starts[b + 1], TILE_ROWS):
+                n_rows = min(TILE_ROWS, block_starts[b + 1] - start)
+                rows = flat[start * d : (start + n_rows) * d]
+                _nearest_in_tile(rows, n_rows, d, centers, xt, best_dist, best_label)
+                for t in range(n_rows):
+                    labels[start + t] = best_label[t]
+                    min_sq_dist[start + t] = best_dist[t]
+
+    return assign_accumulate_fixed_d, assign_fixed_d
+
+
+class DirectKernels(NamedTuple):
+    """The two direct Lloyd kernels for one number of features.
+
+    ``assign_accumulate(X, sample_weight, centers, block_starts, labels,
+    partial_sums, partial_weights)`` has the signature of
+    ``lloyd.lloyd_assign_accumulate``; ``assign(X, centers, block_starts,
+    labels, min_sq_dist)`` that of ``distances.assign_nearest``.
+    """
+
+    assign_accumulate: Callable
+    assign: Callable
+
+
+def direct_kernels(n_features: int) -> DirectKernels:
+    """The fastest exact direct kernels for data with ``n_features`` columns."""
+    if 1 <= n_features <= MAX_UNROLLED_FEATURES:
+        return DirectKernels(*_compile_for(n_features))
+    return DirectKernels(lloyd_assign_accumulate, assign_nearest)

@@ -21,6 +21,7 @@ from ._kernels.common import (
     finish_centers,
     reduce_block_partials,
     relocate_empty_clusters,
+    update_previous_labels,
     weighted_inertia,
 )
 from ._kernels.distances import pairwise_euclidean
@@ -463,7 +464,7 @@ def _run(
             if history is not None:
                 history.append({"centers": centers.copy(), "inertia": inertia})
         centers, centers_new = centers_new, centers
-        if np.array_equal(labels, labels_old):
+        if update_previous_labels(labels, labels_old) == 0:
             # Same labels give the same means: the returned centers are final.
             strict = converged = True
             if verbose:
@@ -478,7 +479,6 @@ def _run(
                     f"within tolerance {tol}."
                 )
             break
-        labels_old[:] = labels
     if not strict:
         # The centers moved after the last assignment: assign once more so the
         # labels belong to the returned centers.

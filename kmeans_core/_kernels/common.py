@@ -129,3 +129,20 @@ def weighted_inertia(X, sample_weight, centers, labels, block_starts):
     for b in range(n_blocks):
         total += partial[b]
     return total
+
+
+@njit(parallel=True, cache=CACHE)
+def update_previous_labels(labels, previous):
+    """Count the rows whose label changed, and copy the new labels into ``previous``.
+
+    One pass instead of ``np.array_equal`` (which builds an n-element boolean
+    array) followed by a full copy; only changed entries are written.
+
+    IN labels (n,); INOUT previous (n,).  Returns the number of changed rows.
+    """
+    changed = 0
+    for i in prange(labels.shape[0]):
+        if labels[i] != previous[i]:
+            previous[i] = labels[i]
+            changed += 1
+    return changed

@@ -51,38 +51,59 @@ def squared_distances_to_four(X, i, centers, j):
     return s0, s1, s2, s3
 
 
+@njit(inline="always")
+def transpose_rows(X, start, stop, xt):
+    """Copy rows ``start:stop`` of X into ``xt`` as features x rows.
+
+    With the features of a tile side by side, the loops over samples below have
+    unit stride and vectorise.  The rows are read through a flat view: offsets
+    from 0 let LLVM drop the negative-index checks that made the strided copy
+    slow.
+
+    IN X (n, d), start, stop (at most TILE_ROWS apart); OUT xt (d, TILE_ROWS).
+    """
+    n_features = X.shape[1]
+    rows = X.reshape(-1)[start * n_features : stop * n_features]
+    for f in range(n_features):
+        column = xt[f]
+        for t in range(stop - start):
+            column[t] = rows[t * n_features + f]
+
+
+@njit(inline="always", fastmath=FASTMATH)
+def squared_distances_in_tile(xt, n_rows, points, j, dist):
+    """``dist[t]`` = squared distance from column ``t`` of ``xt`` to ``points[j]``.
+
+    Summed over features in index order, in the dtype of ``xt``, so each value
+    equals ``squared_distance`` for that row and point.
+
+    IN xt (d, TILE_ROWS) from ``transpose_rows``, n_rows, points (m, d), j;
+    OUT dist (the first ``n_rows`` entries).
+    """
+    for t in range(n_rows):
+        dist[t] = 0.0
+    for f in range(xt.shape[0]):
+        c = points[j, f]
+        column = xt[f]
+        for t in range(n_rows):
+            diff = column[t] - c
+            dist[t] += diff * diff
+
+
 @njit(inline="always", fastmath=FASTMATH)
 def nearest_in_tile(X, start, stop, centers, xt, dist, best_dist, best_label):
     """Nearest center for the rows ``start:stop`` of X (at most TILE_ROWS rows).
-
-    The rows are first transposed into ``xt`` (features x rows) so that the inner
-    loop runs over samples with unit stride and vectorises; the sum over features
-    is still accumulated in index order, so the values equal ``squared_distance``.
 
     IN X, centers; OUT (scratch) xt, dist; OUT best_dist, best_label
     (the first ``stop - start`` entries).  Ties go to the lower center index.
     """
     m = stop - start
-    n_features = X.shape[1]
-    # Read the tile through a flat view: offsets from 0 let LLVM drop the
-    # negative-index checks that made the strided gather slow.
-    rows = X.reshape(-1)[start * n_features : stop * n_features]
-    for f in range(n_features):
-        column = xt[f]
-        for t in range(m):
-            column[t] = rows[t * n_features + f]
+    transpose_rows(X, start, stop, xt)
     for t in range(m):
         best_dist[t] = np.inf
         best_label[t] = 0
     for j in range(centers.shape[0]):
-        for t in range(m):
-            dist[t] = 0.0
-        for f in range(n_features):
-            c = centers[j, f]
-            column = xt[f]
-            for t in range(m):
-                diff = column[t] - c
-                dist[t] += diff * diff
+        squared_distances_in_tile(xt, m, centers, j, dist)
         for t in range(m):
             if dist[t] < best_dist[t]:
                 best_dist[t] = dist[t]

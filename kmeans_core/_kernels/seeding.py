@@ -3,7 +3,10 @@
 The random draws happen in Python (``kmeans_core.init``); these kernels only
 score candidates and update each sample's distance to its nearest chosen seed.
 Nothing here stores an n x n_candidates matrix: scoring and updating each read X
-once.
+once.  Rows are handled in tiles transposed to features x rows
+(``distances.transpose_rows``), so the distance loops run over samples and
+vectorise; each distance is still summed in feature order and equals
+``squared_distance``.
 """
 
 from __future__ import annotations
@@ -11,18 +14,41 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from .._config import CACHE, FASTMATH
-from .distances import squared_distance
+from .._config import CACHE, FASTMATH, MIN_BLOCK_ROWS, TILE_ROWS
+from .distances import squared_distances_in_tile, transpose_rows
 
 
 @njit(parallel=True, fastmath=FASTMATH, cache=CACHE)
+def _point_distances(X, point, out, keep_smaller):
+    """Squared distance from every row of X to one point, into ``out``.
+
+    With ``keep_smaller`` an entry of ``out`` is only ever lowered.
+
+    IN X (n, d), point (1, d), keep_smaller; OUT/INOUT out (n,) float64.
+    """
+    n_samples, n_features = X.shape
+    n_chunks = -(-n_samples // MIN_BLOCK_ROWS)
+    for chunk in prange(n_chunks):
+        xt = np.empty((n_features, TILE_ROWS), dtype=X.dtype)
+        dist = np.empty(TILE_ROWS, dtype=X.dtype)
+        chunk_stop = min(n_samples, (chunk + 1) * MIN_BLOCK_ROWS)
+        for start in range(chunk * MIN_BLOCK_ROWS, chunk_stop, TILE_ROWS):
+            stop = min(start + TILE_ROWS, chunk_stop)
+            transpose_rows(X, start, stop, xt)
+            squared_distances_in_tile(xt, stop - start, point, 0, dist)
+            for t in range(stop - start):
+                d = np.float64(dist[t])
+                if not keep_smaller or d < out[start + t]:
+                    out[start + t] = d
+
+
+@njit(cache=CACHE)
 def distances_to_point(X, point, out):
     """Squared distance from every row of X to one point.
 
     IN X (n, d), point (1, d); OUT out (n,) float64.
     """
-    for i in prange(X.shape[0]):
-        out[i] = squared_distance(X, i, point, 0)
+    _point_distances(X, point, out, False)
 
 
 @njit(parallel=True, fastmath=FASTMATH, cache=CACHE)
@@ -30,22 +56,32 @@ def candidate_potentials(X, sample_weight, candidates, closest, block_starts, ou
     """Weighted potential that each candidate seed would leave.
 
     ``out[c] = sum_i w_i * min(closest_i, |x_i - candidate_c|^2)``, accumulated
-    per block and added in block order, so the choice does not depend on the
-    thread count.
+    per block in row order and added in block order, so the choice does not
+    depend on the thread count.
 
     IN X (n, d), sample_weight (n,), candidates (L, d), closest (n,) float64,
     block_starts; OUT out (L,) float64.
     """
     n_candidates = candidates.shape[0]
+    n_features = X.shape[1]
     n_blocks = block_starts.shape[0] - 1
     partial = np.zeros((n_blocks, n_candidates), dtype=np.float64)
     for b in prange(n_blocks):
-        for i in range(block_starts[b], block_starts[b + 1]):
-            w = sample_weight[i]
-            current = closest[i]
+        xt = np.empty((n_features, TILE_ROWS), dtype=X.dtype)
+        dist = np.empty(TILE_ROWS, dtype=X.dtype)
+        for start in range(block_starts[b], block_starts[b + 1], TILE_ROWS):
+            stop = min(start + TILE_ROWS, block_starts[b + 1])
+            transpose_rows(X, start, stop, xt)
             for c in range(n_candidates):
-                dist = np.float64(squared_distance(X, i, candidates, c))
-                partial[b, c] += w * (dist if dist < current else current)
+                squared_distances_in_tile(xt, stop - start, candidates, c, dist)
+                total = partial[b, c]
+                for t in range(stop - start):
+                    d = np.float64(dist[t])
+                    current = closest[start + t]
+                    total += np.float64(sample_weight[start + t]) * (
+                        d if d < current else current
+                    )
+                partial[b, c] = total
     for c in range(n_candidates):
         total = 0.0
         for b in range(n_blocks):
@@ -53,13 +89,10 @@ def candidate_potentials(X, sample_weight, candidates, closest, block_starts, ou
         out[c] = total
 
 
-@njit(parallel=True, fastmath=FASTMATH, cache=CACHE)
+@njit(cache=CACHE)
 def update_closest(X, point, closest):
     """Lower each sample's nearest-seed distance with a newly chosen seed.
 
     IN X (n, d), point (1, d); INOUT closest (n,) float64.
     """
-    for i in prange(X.shape[0]):
-        dist = np.float64(squared_distance(X, i, point, 0))
-        if dist < closest[i]:
-            closest[i] = dist
+    _point_distances(X, point, closest, True)

@@ -15,13 +15,14 @@ order within each block.  So these kernels return bit-identical labels and
 partial sums to the generic ones, and the pruning algorithms, which use the
 generic distance, still agree with Lloyd exactly.
 
-One kernel is compiled (and cached on disk) per ``(d, dtype)`` pair on first
-use, for ``d <= MAX_UNROLLED_FEATURES``; above that the generic kernels are used.
+The kernels for each ``d <= MAX_UNROLLED_FEATURES`` are defined when this
+module is imported (a closure per d; ``njit`` is lazy, so nothing compiles
+then), and each is compiled on its first call and cached on disk like every
+other kernel.  Above that d the generic kernels are used.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -130,9 +131,12 @@ def _nearest_in_tile(rows, n_rows, n_features, centers, xt, best_dist, best_labe
     _nearest_in_transposed_tile(xt, n_rows, n_features, centers, best_dist, best_label)
 
 
-@functools.cache
-def _compile_for(n_features: int) -> tuple[Callable, Callable]:
-    """The fused and the assign-only kernel with ``d = n_features`` built in."""
+def _define_kernels(n_features: int) -> tuple[Callable, Callable]:
+    """The fused and the assign-only kernel with ``d = n_features`` built in.
+
+    Called only at import, below: ``njit`` is lazy, so this defines the kernels
+    and nothing is compiled until a kernel's first call.
+    """
     # A closure variable is a compile-time constant to Numba: the loops over
     # features below have a fixed trip count.  Numba's disk cache keys closures
     # by the values they capture, so each d gets its own cache entry.
@@ -178,6 +182,10 @@ def _compile_for(n_features: int) -> tuple[Callable, Callable]:
     return assign_accumulate_fixed_d, assign_fixed_d
 
 
+#: The unrolled kernels, defined once per process for each d they cover.
+_UNROLLED = {d: _define_kernels(d) for d in range(1, MAX_UNROLLED_FEATURES + 1)}
+
+
 class DirectKernels(NamedTuple):
     """The two direct Lloyd kernels for one number of features.
 
@@ -193,6 +201,6 @@ class DirectKernels(NamedTuple):
 
 def direct_kernels(n_features: int) -> DirectKernels:
     """The fastest exact direct kernels for data with ``n_features`` columns."""
-    if 1 <= n_features <= MAX_UNROLLED_FEATURES:
-        return DirectKernels(*_compile_for(n_features))
+    if n_features in _UNROLLED:
+        return DirectKernels(*_UNROLLED[n_features])
     return DirectKernels(lloyd_assign_accumulate, assign_nearest)

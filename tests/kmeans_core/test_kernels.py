@@ -327,7 +327,10 @@ def test_blas_seeding_scorer_matches_direct_kernels(dtype):
 
 @pytest.mark.parametrize("weighted", [False, True])
 def test_blas_seeding_picks_the_reference_rows(weighted):
-    X, _, w = _data(4000, 20, 12, np.float64, seed=2, weighted=weighted)
+    from kmeans_core.init import _BLAS_MIN_FEATURES
+
+    n_features = _BLAS_MIN_FEATURES + 4  # on the BLAS side of the switch
+    X, _, w = _data(4000, n_features, 12, np.float64, seed=2, weighted=weighted)
     _, indices = _kmeans_plusplus(X, 12, w, np.random.RandomState(7))
     _, ref_indices = reference.kmeans_plusplus(
         X, 12, sample_weight=w, random_state=np.random.RandomState(7)

@@ -5,7 +5,10 @@ single lower bound ``l`` on the distance to every *other* center.  If ``u`` is
 below both ``l`` and half the gap from its center to the nearest other center,
 the sample cannot change cluster and no distance is computed.  Otherwise all k
 distances are computed, comparing squared distances with ties to the lower
-index, so the label is exactly Lloyd's.  Extra memory: two floats per sample.
+index, so the label is exactly Lloyd's.  Those full searches are gathered per
+block and done a tile of rows at a time, vectorised over samples, as Lloyd's
+direct kernel does.  Extra memory: two floats per sample, plus one row index
+per sample of the blocks in flight.
 """
 
 from __future__ import annotations
@@ -13,41 +16,61 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from .._config import CACHE, FASTMATH
+from .._config import CACHE, FASTMATH, TILE_ROWS
 from .common import accumulate_row
-from .distances import squared_distance, squared_distances_to_four
+from .distances import squared_distance, squared_distances_in_tile
 
 
 @njit(inline="always", fastmath=FASTMATH)
-def _full_search(X, i, centers):
-    """Nearest and second-nearest centers of row i (distances, not squared).
+def _search_tile(X, rows, first, n_rows, centers, scratch, labels, upper, lower):
+    """Full search for the rows ``rows[first:first + n_rows]`` (at most a tile).
 
-    Centers are scored four at a time (``squared_distances_to_four``) and then
-    taken in index order, so ties go to the lower index as in a plain scan.
+    The rows are gathered into a features x rows tile, so the distance loop runs
+    over samples and vectorises; each distance is summed in feature order and
+    equals ``squared_distance``.  Centers are taken in index order and a center
+    wins only when strictly closer, so ties go to the lower index as in Lloyd.
+    Sets each row's label, upper bound (distance to the nearest center) and
+    lower bound (distance to the second nearest).
+
+    IN X, rows (int64 row indices), first, n_rows, centers; scratch from
+    ``_tile_scratch``; OUT labels, upper, lower at those rows.
     """
-    n_clusters = centers.shape[0]
-    best = 0
-    best_sq = np.inf
-    second_sq = np.inf
-    j = 0
-    while j < n_clusters:
-        if j + 4 <= n_clusters:
-            scores = squared_distances_to_four(X, i, centers, j)
-            n_scored = 4
-        else:
-            sq = squared_distance(X, i, centers, j)
-            scores = (sq, sq, sq, sq)
-            n_scored = 1
-        for q in range(n_scored):
-            sq = scores[q]
-            if sq < best_sq:
-                second_sq = best_sq
-                best_sq = sq
-                best = j + q
-            elif sq < second_sq:
-                second_sq = sq
-        j += n_scored
-    return best, np.sqrt(best_sq), np.sqrt(second_sq)
+    xt, dist, best, second, best_label = scratch
+    n_features = X.shape[1]
+    for t in range(n_rows):
+        i = rows[first + t]
+        for f in range(n_features):
+            xt[f, t] = X[i, f]
+        best[t] = np.inf
+        second[t] = np.inf
+        best_label[t] = 0
+    for j in range(centers.shape[0]):
+        squared_distances_in_tile(xt, n_rows, centers, j, dist)
+        for t in range(n_rows):
+            sq = dist[t]
+            if sq < best[t]:
+                second[t] = best[t]
+                best[t] = sq
+                best_label[t] = j
+            elif sq < second[t]:
+                second[t] = sq
+    for t in range(n_rows):
+        i = rows[first + t]
+        labels[i] = best_label[t]
+        upper[i] = np.sqrt(best[t])
+        lower[i] = np.sqrt(second[t])
+
+
+@njit(inline="always")
+def _tile_scratch(X):
+    """Buffers for ``_search_tile``: tile, distances, best, second, labels."""
+    return (
+        np.empty((X.shape[1], TILE_ROWS), dtype=X.dtype),
+        np.empty(TILE_ROWS, dtype=X.dtype),
+        np.empty(TILE_ROWS, dtype=X.dtype),
+        np.empty(TILE_ROWS, dtype=X.dtype),
+        np.empty(TILE_ROWS, dtype=np.int32),
+    )
 
 
 @njit(parallel=True, fastmath=FASTMATH, cache=CACHE)
@@ -57,11 +80,11 @@ def hamerly_init_bounds(X, centers, block_starts, labels, upper, lower):
     IN X, centers, block_starts; OUT labels, upper (n,), lower (n,).
     """
     for b in prange(block_starts.shape[0] - 1):
-        for i in range(block_starts[b], block_starts[b + 1]):
-            label, first, second = _full_search(X, i, centers)
-            labels[i] = label
-            upper[i] = first
-            lower[i] = second
+        scratch = _tile_scratch(X)
+        rows = np.arange(block_starts[b], block_starts[b + 1])
+        for first in range(0, rows.shape[0], TILE_ROWS):
+            n_rows = min(TILE_ROWS, rows.shape[0] - first)
+            _search_tile(X, rows, first, n_rows, centers, scratch, labels, upper, lower)
 
 
 @njit(parallel=True, fastmath=FASTMATH, cache=CACHE)
@@ -81,19 +104,22 @@ def hamerly_assign_accumulate(
 ):
     """One Hamerly assignment pass with per-block partial sums.
 
+    Per block: first the bound tests, row by row, collecting the rows whose
+    bounds fail even after tightening; then the full searches for those rows,
+    a tile at a time (vectorised over samples); then the accumulation, in row
+    order, so the sums are added exactly as Lloyd's kernels add them.
+
     IN X, sample_weight, centers, distance_next_center (k,) (half the distance
     to the nearest other center), block_starts, accumulate;
     INOUT labels, upper, lower; OUT partial_sums, partial_weights, counts.
     """
     n_clusters = centers.shape[0]
     for b in prange(block_starts.shape[0] - 1):
-        block_sums = partial_sums[b]
-        block_weights = partial_weights[b]
-        if accumulate:
-            block_sums[:] = 0.0
-            block_weights[:] = 0.0
+        start, stop = block_starts[b], block_starts[b + 1]
+        pending = np.empty(stop - start, dtype=np.int64)
+        n_pending = 0
         evaluations = 0
-        for i in range(block_starts[b], block_starts[b + 1]):
+        for i in range(start, stop):
             label = labels[i]
             threshold = max(distance_next_center[label], lower[i])
             if upper[i] > threshold:
@@ -101,13 +127,24 @@ def hamerly_assign_accumulate(
                 upper[i] = np.sqrt(squared_distance(X, i, centers, label))
                 evaluations += 1
                 if upper[i] > threshold:
-                    label, first, second = _full_search(X, i, centers)
-                    evaluations += n_clusters
-                    labels[i] = label
-                    upper[i] = first
-                    lower[i] = second
-            if accumulate:
-                accumulate_row(X, i, sample_weight[i], label, block_sums, block_weights)
+                    pending[n_pending] = i
+                    n_pending += 1
+        scratch = _tile_scratch(X)
+        for first in range(0, n_pending, TILE_ROWS):
+            n_rows = min(TILE_ROWS, n_pending - first)
+            _search_tile(
+                X, pending, first, n_rows, centers, scratch, labels, upper, lower
+            )
+        evaluations += n_pending * n_clusters
+        if accumulate:
+            block_sums = partial_sums[b]
+            block_weights = partial_weights[b]
+            block_sums[:] = 0.0
+            block_weights[:] = 0.0
+            for i in range(start, stop):
+                accumulate_row(
+                    X, i, sample_weight[i], labels[i], block_sums, block_weights
+                )
         counts[b] = evaluations
 
 

@@ -162,10 +162,11 @@ class KMeans:
         "hamerly" (two bounds per sample) and "yinyang" (bounds per group of
         about k/10 centers) prune distance computations with the triangle
         inequality and return exactly Lloyd's labels, centers and ``n_iter_``.
-        "auto" picks the fastest for the shape; on every shape measured so far
-        (``python -m benchmarks.compare --variants``) that is "lloyd", whose
-        vectorised kernels outrun the pruned ones' scalar distance
-        computations, so "auto" currently means "lloyd".
+        "auto" picks the fastest for the shape.  In our measurements
+        (``python -m benchmarks.compare --variants``) "hamerly", whose full
+        searches are vectorised, is within about 10% of "lloyd" at k=64 and
+        slower at k >= 128 or d <= 8, and the other two are slower still, so
+        "auto" currently means "lloyd".
     record_history : bool, default=False
         Keep, for the best run, the centers and inertia after every iteration
         in ``history_`` (for learning and plotting; costs one inertia pass per
@@ -301,7 +302,7 @@ class KMeans:
     def _resolve_algorithm(self) -> str:
         algorithm = self.algorithm
         if algorithm == "auto":
-            # Measured: lloyd wins at every benchmark shape (see the docstring).
+            # Measured: no pruning variant reliably beats lloyd (see the docstring).
             algorithm = "lloyd"
         if algorithm != "lloyd" and self.n_clusters == 1:
             warnings.warn(

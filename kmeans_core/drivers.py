@@ -68,6 +68,22 @@ def use_gemm(n_clusters: int, n_features: int) -> bool:
     return n_clusters >= 32 and n_features >= 16
 
 
+def auto_algorithm(n_clusters: int, n_features: int) -> str:
+    """The algorithm that ``algorithm="auto"`` runs for this shape.
+
+    Hamerly where it measured faster than Lloyd's BLAS path: 32 <= k <= 64 with
+    d >= 32 (full fits from one init, float32, ``python -m benchmarks.compare
+    --variants``: 0.58x Lloyd's time at 300000x32 k=40, 0.60x at 50000x128
+    k=64, 0.69x at 100000x48 k=64, 0.72-0.88x at 200000x32 k=64, 0.93x at
+    100000x64 k=64).  Lloyd elsewhere: Hamerly took 1.08x at 200000x16 k=64,
+    1.03-2.1x at k=256, 3.3x at k=1024, and 1.3-2.2x at d <= 8, where Lloyd's
+    unrolled kernels are hard to beat.  Both give identical results.
+    """
+    if use_gemm(n_clusters, n_features) and n_clusters <= 64 and n_features >= 32:
+        return "hamerly"
+    return "lloyd"
+
+
 class _Workspace:
     """Buffers reused across iterations of one run (allocated once per run)."""
 

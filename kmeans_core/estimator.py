@@ -25,7 +25,7 @@ from ._validation import (
     check_sample_weight,
     feature_names_of,
 )
-from .drivers import DRIVERS, RunResult, assign_labels, inertia_of
+from .drivers import DRIVERS, RunResult, assign_labels, auto_algorithm, inertia_of
 from .exceptions import ConvergenceWarning, NotFittedError
 from .init import initial_centers
 
@@ -162,11 +162,11 @@ class KMeans:
         "hamerly" (two bounds per sample) and "yinyang" (bounds per group of
         about k/10 centers) prune distance computations with the triangle
         inequality and return exactly Lloyd's labels, centers and ``n_iter_``.
-        "auto" picks the fastest for the shape.  In our measurements
-        (``python -m benchmarks.compare --variants``) "hamerly", whose full
-        searches are vectorised, is within about 10% of "lloyd" at k=64 and
-        slower at k >= 128 or d <= 8, and the other two are slower still, so
-        "auto" currently means "lloyd".
+        "auto" picks the fastest for the shape, from our measurements
+        (``python -m benchmarks.compare --variants``): "hamerly" for
+        32 <= k <= 64 with d >= 32, where it took 0.58-0.93x Lloyd's time, and
+        "lloyd" elsewhere (Hamerly is slower at larger k and at low d; Elkan
+        and Yinyang were slower on every shape measured).
     record_history : bool, default=False
         Keep, for the best run, the centers and inertia after every iteration
         in ``history_`` (for learning and plotting; costs one inertia pass per
@@ -299,11 +299,10 @@ class KMeans:
             algorithms=self._algorithms,
         )
 
-    def _resolve_algorithm(self) -> str:
+    def _resolve_algorithm(self, n_features: int) -> str:
         algorithm = self.algorithm
         if algorithm == "auto":
-            # Measured: no pruning variant reliably beats lloyd (see the docstring).
-            algorithm = "lloyd"
+            algorithm = auto_algorithm(self.n_clusters, n_features)
         if algorithm != "lloyd" and self.n_clusters == 1:
             warnings.warn(
                 f"algorithm={algorithm!r} doesn't make sense for a single cluster. "
@@ -346,7 +345,7 @@ class KMeans:
         if not isinstance(init, str) and not callable(init):
             init = check_centers(init, self.n_clusters, n_features, X.dtype, "init")
         n_init = resolve_n_init(self.n_init, self.init, type(self).__name__)
-        algorithm = self._resolve_algorithm()
+        algorithm = self._resolve_algorithm(n_features)
         result = fit_kmeans(
             X,
             weights,

@@ -525,3 +525,39 @@ def test_numpy_integers_are_integers(n_clusters):
     est = KMeans(n_clusters=n_clusters, random_state=0).fit(X)
     assert est.cluster_centers_.shape == (3, 3)
     assert kmeans_plusplus(X, n_clusters, random_state=0)[0].shape == (3, 3)
+
+
+# --------------------------------------------------------------------------------------
+# algorithm="auto"
+
+
+@pytest.mark.parametrize(
+    "n_clusters, n_features, expected",
+    [
+        (40, 32, "hamerly"),
+        (64, 128, "hamerly"),
+        (65, 32, "lloyd"),  # larger k: Hamerly's one lower bound prunes too little
+        (64, 16, "lloyd"),
+        (31, 64, "lloyd"),  # below the BLAS path, Lloyd's direct kernels
+        (8, 4, "lloyd"),
+    ],
+)
+def test_auto_algorithm_picks_by_shape(n_clusters, n_features, expected):
+    from kmeans_core.drivers import auto_algorithm
+
+    assert auto_algorithm(n_clusters, n_features) == expected
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_auto_gives_lloyds_result_where_it_runs_hamerly(dtype):
+    data = blobs(seed=4, n_samples=3000, n_features=32, n_clusters=40).astype(dtype)
+    weights = positive_weights(seed=4, n_samples=3000)
+    fits = [
+        KMeans(40, algorithm=algorithm, random_state=2).fit(data, sample_weight=weights)
+        for algorithm in ("auto", "lloyd", "hamerly")
+    ]
+    assert_same_model(fits[0], fits[1])
+    assert_same_model(fits[0], fits[2])
+    # auto really took the Hamerly path: fewer distances than Lloyd's n * k per pass
+    assert fits[0].n_distance_evaluations_ == fits[2].n_distance_evaluations_
+    assert fits[0].n_distance_evaluations_ < fits[1].n_distance_evaluations_

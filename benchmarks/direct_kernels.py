@@ -42,7 +42,7 @@ def measure(shape: str, dtype: str, repeats: int) -> dict:
     from kmeans_core._blocks import block_starts
     from kmeans_core._kernels.distances import assign_nearest
     from kmeans_core._kernels.lloyd import lloyd_assign_accumulate
-    from kmeans_core._kernels.unrolled import direct_kernels
+    from kmeans_core._kernels.unrolled import _UNROLLED, DirectKernels
 
     n, d, k = (int(part) for part in shape.split("x"))
     rng = np.random.default_rng(0)
@@ -66,7 +66,7 @@ def measure(shape: str, dtype: str, repeats: int) -> dict:
     def assign_args():
         return (X, centers, starts, np.empty(n, np.int32), np.empty(n, X.dtype))
 
-    unrolled = direct_kernels(d)
+    unrolled = DirectKernels(*_UNROLLED[d])
     generic_fused, unrolled_fused = fused_args(), fused_args()
     generic_assign, unrolled_assign = assign_args(), assign_args()
     result = {

@@ -39,7 +39,8 @@ TILE_ROWS: int = 64
 #: Largest number of features for which the direct Lloyd kernels are compiled
 #: with d built in (one kernel per d; see ``_kernels/unrolled.py``).  Above it,
 #: four unrolled centers' running sums no longer fit in the vector registers and
-#: the generic kernels were as fast or faster in our measurements.
+#: the generic kernels were as fast or faster in our measurements (and for
+#: 64-byte rows, float64 with d = 8, they are used too: see ``direct_kernels``).
 MAX_UNROLLED_FEATURES: int = 8
 
 #: Bytes of the distance buffer per GEMM slab in the high-dimensional path.

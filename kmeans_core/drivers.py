@@ -171,7 +171,7 @@ def assign_labels(X: np.ndarray, centers: np.ndarray) -> np.ndarray:
         _assign_with_gemm(X, np.ones(0, X.dtype), centers, ws, labels, False)
     else:
         starts = block_starts(n_samples, *centers.shape)
-        assign = direct_kernels(X.shape[1]).assign
+        assign = direct_kernels(X).assign
         assign(X, centers, starts, labels, np.empty(n_samples, X.dtype))
     return labels
 
@@ -205,7 +205,7 @@ class _LloydSteps:
         self.X, self.sample_weight, self.ws = X, sample_weight, ws
         self.evaluations = 0
         self._per_pass = X.shape[0] * n_clusters
-        self._direct = direct_kernels(X.shape[1])
+        self._direct = direct_kernels(X)
 
     def start(self, centers, labels):
         pass

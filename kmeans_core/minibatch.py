@@ -56,7 +56,7 @@ def accumulate_batch(
     if ws.gemm:
         _assign_with_gemm(X, sample_weight, centers, ws, labels, True)
     else:
-        direct_kernels(X.shape[1]).assign_accumulate(
+        direct_kernels(X).assign_accumulate(
             X,
             sample_weight,
             centers,

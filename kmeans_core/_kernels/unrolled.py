@@ -1,12 +1,12 @@
 """Direct Lloyd kernels compiled for one number of features (low d).
 
 The generic kernels in ``lloyd`` and ``distances`` read ``d`` at run time, so the
-loop over features stays a loop: every (sample, center) pair stores and reloads
-its running sum, and the tile transpose is a strided copy.  When ``d`` is a
-compile-time constant, LLVM unrolls the feature loop, keeps the running sums of
-16 samples in one vector register, turns the transpose into wide loads and
-shuffles, and scores four centers per pass over the tile so each loaded value is
-used four times.
+loop over features stays a loop (eight features per pass), the tile transpose is
+a strided copy, and the accumulation loops over features too.  When ``d`` is a
+compile-time constant, LLVM unrolls all of these, keeps the running sums of 16
+samples in one vector register for the whole distance, turns the transpose into
+wide loads and shuffles, and scores four centers per pass over the tile so each
+loaded value is used four times.
 
 The numbers are the same: each distance is still summed over features in index
 order (as ``squared_distance`` does), the four scores of a pass are compared in
@@ -18,7 +18,7 @@ generic distance, still agree with Lloyd exactly.
 The kernels for each ``d <= MAX_UNROLLED_FEATURES`` are defined when this
 module is imported (a closure per d; ``njit`` is lazy, so nothing compiles
 then), and each is compiled on its first call and cached on disk like every
-other kernel.  Above that d the generic kernels are used.
+other kernel.  ``direct_kernels`` says which pair to use for given data.
 """
 
 from __future__ import annotations
@@ -38,22 +38,11 @@ from .lloyd import lloyd_assign_accumulate
 def _transpose_tile(rows, n_rows, n_features, xt):
     """Copy ``n_rows`` rows (flat, row-major) into ``xt`` as features x rows.
 
-    Row by row, LLVM turns the copy into wide loads and shuffles, which is the
-    fastest order for rows narrower than a cache line.  For 64-byte rows (8
-    float64 features) that shuffle sequence ran 2-5x slower than copying column
-    by column in our measurements, so those are copied column by column.  The
-    branch is decided at compile time (``itemsize`` and ``n_features`` are
-    constants there).
+    Row by row: with d fixed, LLVM turns the copy into wide loads and shuffles.
     """
-    if n_features * rows.itemsize >= 64:
+    for t in range(n_rows):
         for f in range(n_features):
-            column = xt[f]
-            for t in range(n_rows):
-                column[t] = rows[t * n_features + f]
-    else:
-        for t in range(n_rows):
-            for f in range(n_features):
-                xt[f, t] = rows[t * n_features + f]
+            xt[f, t] = rows[t * n_features + f]
 
 
 @njit(inline="always", fastmath=FASTMATH)
@@ -199,8 +188,16 @@ class DirectKernels(NamedTuple):
     assign: Callable
 
 
-def direct_kernels(n_features: int) -> DirectKernels:
-    """The fastest exact direct kernels for data with ``n_features`` columns."""
-    if n_features in _UNROLLED:
+def direct_kernels(X: np.ndarray) -> DirectKernels:
+    """The fastest exact direct kernels for data shaped and typed like ``X``.
+
+    The unrolled kernels are used for rows narrower than 64 bytes (d <= 8 in
+    float32, d <= 7 in float64).  For 64-byte rows the generic kernels, which
+    also score eight features per pass, measured faster (8.3 against 9.4 ms at
+    1000000 x 8 float64, ``python -m benchmarks.direct_kernels``): the unrolled
+    tile copy of such rows compiles to a slow shuffle sequence.
+    """
+    n_features = X.shape[1]
+    if n_features in _UNROLLED and n_features * X.dtype.itemsize < 64:
         return DirectKernels(*_UNROLLED[n_features])
     return DirectKernels(lloyd_assign_accumulate, assign_nearest)

@@ -27,7 +27,7 @@ from kmeans_core._kernels.seeding import (
     distances_to_point,
     update_closest,
 )
-from kmeans_core._kernels.unrolled import direct_kernels
+from kmeans_core._kernels.unrolled import _UNROLLED, DirectKernels, direct_kernels
 from kmeans_core.drivers import (
     _assign_with_gemm,
     _Workspace,
@@ -354,8 +354,7 @@ def test_unrolled_kernels_equal_generic_kernels(
     X, centers, w = _data(*shape, dtype, seed=n_features, weighted=weighted)
     starts = block_starts(*shape)
     n_blocks = len(starts) - 1
-    unrolled = direct_kernels(n_features)
-    assert unrolled.assign_accumulate is not lloyd_assign_accumulate
+    unrolled = DirectKernels(*_UNROLLED[n_features])
 
     def fused(kernel):
         labels = np.empty(n_samples, dtype=np.int32)
@@ -392,15 +391,25 @@ def test_unrolled_kernels_break_ties_to_the_lower_index(n_features, dtype):
     ).astype(dtype)
     starts = block_starts(300, 7, n_features)
     labels = np.empty(300, dtype=np.int32)
-    direct_kernels(n_features).assign(
+    DirectKernels(*_UNROLLED[n_features]).assign(
         X, centers, starts, labels, np.empty(300, dtype=dtype)
     )
     np.testing.assert_array_equal(labels, np.ones(300, dtype=np.int32))
 
 
-def test_direct_kernels_dispatch_on_the_number_of_features():
-    assert direct_kernels(MAX_UNROLLED_FEATURES + 1) == (
-        lloyd_assign_accumulate,
-        assign_nearest,
-    )
-    assert direct_kernels(1).assign is not assign_nearest
+@pytest.mark.parametrize(
+    "n_features, dtype, unrolled",
+    [
+        (1, np.float32, True),
+        (8, np.float32, True),
+        (7, np.float64, True),
+        (8, np.float64, False),  # 64-byte rows: the generic kernels measured faster
+        (MAX_UNROLLED_FEATURES + 1, np.float32, False),
+    ],
+)
+def test_direct_kernels_dispatch_on_row_width(n_features, dtype, unrolled):
+    chosen = direct_kernels(np.zeros((3, n_features), dtype=dtype))
+    generic = (lloyd_assign_accumulate, assign_nearest)
+    assert (chosen == generic) is not unrolled
+    if unrolled:
+        assert chosen == _UNROLLED[n_features]

@@ -71,15 +71,21 @@ def use_gemm(n_clusters: int, n_features: int) -> bool:
 def auto_algorithm(n_clusters: int, n_features: int) -> str:
     """The algorithm that ``algorithm="auto"`` runs for this shape.
 
-    Hamerly where it measured faster than Lloyd's BLAS path: 32 <= k <= 64 with
-    d >= 32 (full fits from one init, float32, ``python -m benchmarks.compare
-    --variants``: 0.58x Lloyd's time at 300000x32 k=40, 0.60x at 50000x128
-    k=64, 0.69x at 100000x48 k=64, 0.72-0.88x at 200000x32 k=64, 0.93x at
-    100000x64 k=64).  Lloyd elsewhere: Hamerly took 1.08x at 200000x16 k=64,
-    1.03-2.1x at k=256, 3.3x at k=1024, and 1.3-2.2x at d <= 8, where Lloyd's
-    unrolled kernels are hard to beat.  Both give identical results.
+    Hamerly where it measured faster than Lloyd: on Lloyd's BLAS path (k >= 32,
+    d >= 16) up to k = 128.  Full fits from one init, float32, ``python -m
+    benchmarks.compare --variants --repeats 1``; Hamerly's time over Lloyd's:
+
+    * k = 32-64: 0.73 (200000x16 k=32), 0.58 (300000x32 k=40), 0.80
+      (200000x16 k=64), 0.72 (200000x32 k=64), 0.69 (100000x48 k=64), 0.60
+      (50000x128 k=64);
+    * k = 128: 0.78 (200000x32), 0.57 (100000x64), 0.80 (50000x128).
+
+    Lloyd elsewhere: 0.99-1.03 at k = 256 (100000x32, 100000x64), 3.3 at
+    20000x128 k=1024 (one lower bound prunes too little when k is large), and
+    1.3-1.4 at d <= 8 (200000x4 k=128, 500000x2 k=64), where Lloyd's unrolled
+    kernels are hard to beat.  Both give identical results.
     """
-    if use_gemm(n_clusters, n_features) and n_clusters <= 64 and n_features >= 32:
+    if use_gemm(n_clusters, n_features) and n_clusters <= 128:
         return "hamerly"
     return "lloyd"
 

@@ -164,9 +164,9 @@ class KMeans:
         inequality and return exactly Lloyd's labels, centers and ``n_iter_``.
         "auto" picks the fastest for the shape, from our measurements
         (``python -m benchmarks.compare --variants``): "hamerly" for
-        32 <= k <= 64 with d >= 32, where it took 0.58-0.93x Lloyd's time, and
-        "lloyd" elsewhere (Hamerly is slower at larger k and at low d; Elkan
-        and Yinyang were slower on every shape measured).
+        32 <= k <= 128 with d >= 16, where it took 0.57-0.80x Lloyd's time, and
+        "lloyd" elsewhere (Hamerly is no faster at k >= 256 and slower at
+        d <= 8; Elkan and Yinyang were slower on every shape measured).
     record_history : bool, default=False
         Keep, for the best run, the centers and inertia after every iteration
         in ``history_`` (for learning and plotting; costs one inertia pass per

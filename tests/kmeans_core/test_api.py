@@ -534,11 +534,11 @@ def test_numpy_integers_are_integers(n_clusters):
 @pytest.mark.parametrize(
     "n_clusters, n_features, expected",
     [
-        (40, 32, "hamerly"),
-        (64, 128, "hamerly"),
-        (65, 32, "lloyd"),  # larger k: Hamerly's one lower bound prunes too little
-        (64, 16, "lloyd"),
-        (31, 64, "lloyd"),  # below the BLAS path, Lloyd's direct kernels
+        (32, 16, "hamerly"),
+        (128, 128, "hamerly"),
+        (129, 32, "lloyd"),  # larger k: Hamerly's one lower bound prunes too little
+        (64, 15, "lloyd"),  # low d: Lloyd's direct kernels
+        (31, 64, "lloyd"),
         (8, 4, "lloyd"),
     ],
 )

@@ -32,10 +32,24 @@ _BLAS_MIN_FEATURES = 96
 
 
 class _DirectScorer:
-    """Candidate scoring with the direct-difference Numba kernels (low d)."""
+    """Candidate scoring with the direct-difference Numba kernels.
 
-    def __init__(self, X: np.ndarray, sample_weight: np.ndarray, starts: np.ndarray):
+    Where the candidates' distances take at most a quarter of X's memory
+    (``n_candidates <= d / 4``), the scoring pass keeps them, and the chosen
+    candidate lowers ``closest`` from that copy instead of a second pass over X
+    (the same numbers either way).
+    """
+
+    def __init__(
+        self,
+        X: np.ndarray,
+        sample_weight: np.ndarray,
+        starts: np.ndarray,
+        n_candidates: int,
+    ):
         self.X, self.sample_weight, self.starts = X, sample_weight, starts
+        n_kept = n_candidates if 4 * n_candidates <= X.shape[1] else 0
+        self.distances = np.empty((n_kept, X.shape[0]), dtype=X.dtype)
 
     def distances_to(self, point: np.ndarray) -> np.ndarray:
         out = np.empty(self.X.shape[0])
@@ -45,12 +59,22 @@ class _DirectScorer:
     def potentials(self, candidates: np.ndarray, closest: np.ndarray) -> np.ndarray:
         out = np.empty(candidates.shape[0])
         candidate_potentials(
-            self.X, self.sample_weight, candidates, closest, self.starts, out
+            self.X,
+            self.sample_weight,
+            candidates,
+            closest,
+            self.starts,
+            out,
+            self.distances[: candidates.shape[0]],
         )
         return out
 
-    def lower(self, closest: np.ndarray, point: np.ndarray) -> None:
-        update_closest(self.X, point, closest)
+    def lower(self, closest: np.ndarray, candidates: np.ndarray, best: int) -> None:
+        if best < self.distances.shape[0]:
+            # float32 -> float64 is exact: the same values update_closest computes.
+            np.minimum(closest, self.distances[best], out=closest)
+        else:
+            update_closest(self.X, candidates[best : best + 1], closest)
 
 
 class _BlasScorer:
@@ -103,8 +127,8 @@ class _BlasScorer:
             total += self.weights[start:stop] @ distances
         return total
 
-    def lower(self, closest: np.ndarray, point: np.ndarray) -> None:
-        for start, stop, distances in self._slabs(point):
+    def lower(self, closest: np.ndarray, candidates: np.ndarray, best: int) -> None:
+        for start, stop, distances in self._slabs(candidates[best : best + 1]):
             np.minimum(closest[start:stop], distances[:, 0], out=closest[start:stop])
 
 
@@ -138,7 +162,7 @@ def _kmeans_plusplus(
     if n_features >= _BLAS_MIN_FEATURES:
         scorer: _DirectScorer | _BlasScorer = _BlasScorer(X, sample_weight)
     else:
-        scorer = _DirectScorer(X, sample_weight, starts)
+        scorer = _DirectScorer(X, sample_weight, starts, n_local_trials)
     closest = scorer.distances_to(centers[0:1])
     potential = float(closest @ weights64)
     cumulative = np.empty(n_samples)  # reused every step: no per-step allocation
@@ -154,7 +178,7 @@ def _kmeans_plusplus(
         potentials = scorer.potentials(candidates, closest)
         best = int(np.argmin(potentials))
         potential = float(potentials[best])
-        scorer.lower(closest, candidates[best : best + 1])
+        scorer.lower(closest, candidates, best)
         centers[c] = candidates[best]
         indices[c] = candidate_ids[best]
     return centers, indices

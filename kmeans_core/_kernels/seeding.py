@@ -52,16 +52,21 @@ def distances_to_point(X, point, out):
 
 
 @njit(parallel=True, fastmath=FASTMATH, cache=CACHE)
-def candidate_potentials(X, sample_weight, candidates, closest, block_starts, out):
+def candidate_potentials(
+    X, sample_weight, candidates, closest, block_starts, out, distances
+):
     """Weighted potential that each candidate seed would leave.
 
     ``out[c] = sum_i w_i * min(closest_i, |x_i - candidate_c|^2)``, accumulated
     per block in row order and added in block order, so the choice does not
-    depend on the thread count.
+    depend on the thread count.  When ``distances`` has L rows, the squared
+    distances are also stored there, so the chosen candidate's can lower
+    ``closest`` without being computed again; pass a (0, n) array to skip that.
 
     IN X (n, d), sample_weight (n,), candidates (L, d), closest (n,) float64,
-    block_starts; OUT out (L,) float64.
+    block_starts; OUT out (L,) float64, distances (L, n) or (0, n) in X's dtype.
     """
+    store = distances.shape[0] > 0
     n_candidates = candidates.shape[0]
     n_features = X.shape[1]
     n_blocks = block_starts.shape[0] - 1
@@ -74,6 +79,8 @@ def candidate_potentials(X, sample_weight, candidates, closest, block_starts, ou
             transpose_rows(X, start, stop, xt)
             for c in range(n_candidates):
                 squared_distances_in_tile(xt, stop - start, candidates, c, dist)
+                if store:
+                    distances[c, start:stop] = dist[: stop - start]
                 total = partial[b, c]
                 for t in range(stop - start):
                     d = np.float64(dist[t])

@@ -208,10 +208,19 @@ def test_seeding_kernels_match_numpy(dtype):
 
     candidates = centers[1:]
     pots = np.empty(len(candidates))
-    candidate_potentials(X, w, candidates, closest, block_starts(len(X), 4, 6), pots)
+    kept = np.empty((len(candidates), len(X)), dtype=dtype)
+    starts = block_starts(len(X), 4, 6)
+    candidate_potentials(X, w, candidates, closest, starts, pots, kept)
     cand_d = reference.squared_distances(Xd, candidates.astype(np.float64))
     expected = (np.minimum(closest[:, None], cand_d) * wd[:, None]).sum(axis=0)
     np.testing.assert_allclose(pots, expected, rtol=RTOL[dtype])
+    np.testing.assert_allclose(kept.T, cand_d, rtol=RTOL[dtype], atol=1e-6)
+    # Not keeping the distances changes nothing else.
+    pots_again = np.empty(len(candidates))
+    candidate_potentials(
+        X, w, candidates, closest, starts, pots_again, np.empty((0, len(X)), dtype)
+    )
+    np.testing.assert_array_equal(pots_again, pots)
 
     before = closest.copy()
     update_closest(X, candidates[2:3], closest)
@@ -299,7 +308,7 @@ def test_blas_seeding_scorer_matches_direct_kernels(dtype):
     X, _, w = _data(n, d, 5, dtype, seed=6, weighted=True)
     X = X + dtype(500.0)
     candidates = np.ascontiguousarray(X[[3, 70, 1500, 2999]])
-    direct = _DirectScorer(X, w, block_starts(n, 4, d))
+    direct = _DirectScorer(X, w, block_starts(n, 4, d), n_candidates=4)
     blas = _BlasScorer(X, w)
     # The BLAS product x . (c - m) is off by at most about d * eps * |x| |c - m|
     # (doubled in the expansion); allow twice that.
@@ -318,11 +327,34 @@ def test_blas_seeding_scorer_matches_direct_kernels(dtype):
         rtol=RTOL[dtype],
         atol=atol * w.sum(),
     )
-    direct.lower(closest_direct, candidates[1:2])
-    blas.lower(closest_blas, candidates[1:2])
+    direct.lower(closest_direct, candidates, 1)
+    blas.lower(closest_blas, candidates, 1)
     np.testing.assert_allclose(
         closest_blas, closest_direct, rtol=RTOL[dtype], atol=atol
     )
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_direct_scorer_lowers_closest_the_same_with_or_without_kept_distances(dtype):
+    from kmeans_core.init import _DirectScorer
+
+    n, d = 3000, 24
+    X, _, w = _data(n, d, 5, dtype, seed=8, weighted=True)
+    candidates = np.ascontiguousarray(X[[5, 900, 2100, 2998]])
+    starts = block_starts(n, 4, d)
+    keeping = _DirectScorer(X, w, starts, n_candidates=4)  # 4 * 4 <= 24: kept
+    computing = _DirectScorer(X, w, starts, n_candidates=7)  # 4 * 7 > 24: not
+    assert keeping.distances.shape == (4, n)
+    assert computing.distances.shape == (0, n)
+    closest = keeping.distances_to(X[10:11])
+    results = []
+    for scorer in (keeping, computing):
+        lowered = closest.copy()
+        potentials = scorer.potentials(candidates, lowered)
+        scorer.lower(lowered, candidates, int(np.argmin(potentials)))
+        results.append((potentials, lowered))
+    np.testing.assert_array_equal(results[0][0], results[1][0])
+    np.testing.assert_array_equal(results[0][1], results[1][1])
 
 
 @pytest.mark.parametrize("weighted", [False, True])

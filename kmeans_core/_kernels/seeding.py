@@ -2,8 +2,10 @@
 
 The random draws happen in Python (``kmeans_core.init``); these kernels only
 score candidates and update each sample's distance to its nearest chosen seed.
-Nothing here stores an n x n_candidates matrix: scoring and updating each read X
-once.  Rows are handled in tiles transposed to features x rows
+Scoring and updating each read X once, and neither needs an n x n_candidates
+matrix; the caller may pass one to keep the scoring pass's distances
+(``init._DirectScorer`` does where that costs at most a quarter of X's memory).
+Rows are handled in tiles transposed to features x rows
 (``distances.transpose_rows``), so the distance loops run over samples and
 vectorise; each distance is still summed in feature order and equals
 ``squared_distance``.

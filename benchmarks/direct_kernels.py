@@ -42,7 +42,8 @@ def measure(shape: str, dtype: str, repeats: int) -> dict:
     from kmeans_core._blocks import block_starts
     from kmeans_core._kernels.distances import assign_nearest
     from kmeans_core._kernels.lloyd import lloyd_assign_accumulate
-    from kmeans_core._kernels.unrolled import _UNROLLED, DirectKernels
+    from kmeans_core._kernels.unrolled import UNROLLED_KERNELS
+    from kmeans_core.drivers import DirectKernels
 
     n, d, k = (int(part) for part in shape.split("x"))
     rng = np.random.default_rng(0)
@@ -66,7 +67,7 @@ def measure(shape: str, dtype: str, repeats: int) -> dict:
     def assign_args():
         return (X, centers, starts, np.empty(n, np.int32), np.empty(n, X.dtype))
 
-    unrolled = DirectKernels(*_UNROLLED[d])
+    unrolled = DirectKernels(*UNROLLED_KERNELS[d])
     generic_fused, unrolled_fused = fused_args(), fused_args()
     generic_assign, unrolled_assign = assign_args(), assign_args()
     result = {

@@ -35,7 +35,6 @@ except ImportError as exc:  # pragma: no cover - exercised without dask only
 from ._blocks import block_starts
 from ._kernels.common import finish_centers, reduce_block_partials, weighted_inertia
 from ._kernels.distances import distance_to_assigned, pairwise_euclidean
-from ._kernels.unrolled import direct_kernels
 from ._validation import (
     FLOAT_DTYPES,
     check_array,
@@ -49,6 +48,7 @@ from .drivers import (
     RunResult,
     _Workspace,
     assign_labels,
+    direct_kernels,
     inertia_of,
     relocate_empty_clusters,
     use_gemm,

@@ -21,7 +21,6 @@ import numpy as np
 
 from ._kernels.common import reduce_block_partials, weighted_inertia
 from ._kernels.minibatch import minibatch_update_centers
-from ._kernels.unrolled import direct_kernels
 from ._validation import (
     check_array,
     check_centers,
@@ -31,7 +30,13 @@ from ._validation import (
     check_sample_weight,
     feature_names_of,
 )
-from .drivers import _assign_with_gemm, _Workspace, assign_labels, inertia_of
+from .drivers import (
+    _assign_with_gemm,
+    _Workspace,
+    assign_labels,
+    direct_kernels,
+    inertia_of,
+)
 from .estimator import KMeans, resolve_n_init, scaled_tolerance
 from .init import initial_centers
 

@@ -18,20 +18,17 @@ generic distance, still agree with Lloyd exactly.
 The kernels for each ``d <= MAX_UNROLLED_FEATURES`` are defined when this
 module is imported (a closure per d; ``njit`` is lazy, so nothing compiles
 then), and each is compiled on its first call and cached on disk like every
-other kernel.  ``direct_kernels`` says which pair to use for given data.
+other kernel.  ``drivers.direct_kernels`` says which pair to use for given data.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import NamedTuple
 
 import numpy as np
 from numba import njit, prange
 
 from .._config import CACHE, FASTMATH, MAX_UNROLLED_FEATURES, TILE_ROWS
-from .distances import assign_nearest
-from .lloyd import lloyd_assign_accumulate
 
 
 @njit(inline="always", fastmath=FASTMATH)
@@ -171,33 +168,6 @@ def _define_kernels(n_features: int) -> tuple[Callable, Callable]:
     return assign_accumulate_fixed_d, assign_fixed_d
 
 
-#: The unrolled kernels, defined once per process for each d they cover.
-_UNROLLED = {d: _define_kernels(d) for d in range(1, MAX_UNROLLED_FEATURES + 1)}
-
-
-class DirectKernels(NamedTuple):
-    """The two direct Lloyd kernels for one number of features.
-
-    ``assign_accumulate(X, sample_weight, centers, block_starts, labels,
-    partial_sums, partial_weights)`` has the signature of
-    ``lloyd.lloyd_assign_accumulate``; ``assign(X, centers, block_starts,
-    labels, min_sq_dist)`` that of ``distances.assign_nearest``.
-    """
-
-    assign_accumulate: Callable
-    assign: Callable
-
-
-def direct_kernels(X: np.ndarray) -> DirectKernels:
-    """The fastest exact direct kernels for data shaped and typed like ``X``.
-
-    The unrolled kernels are used for rows narrower than 64 bytes (d <= 8 in
-    float32, d <= 7 in float64).  For 64-byte rows the generic kernels, which
-    also score eight features per pass, measured faster (8.3 against 9.4 ms at
-    1000000 x 8 float64, ``python -m benchmarks.direct_kernels``): the unrolled
-    tile copy of such rows compiles to a slow shuffle sequence.
-    """
-    n_features = X.shape[1]
-    if n_features in _UNROLLED and n_features * X.dtype.itemsize < 64:
-        return DirectKernels(*_UNROLLED[n_features])
-    return DirectKernels(lloyd_assign_accumulate, assign_nearest)
+#: The unrolled kernels, ``d -> (assign_accumulate, assign)``, defined once per
+#: process for each d they cover.
+UNROLLED_KERNELS = {d: _define_kernels(d) for d in range(1, MAX_UNROLLED_FEATURES + 1)}

@@ -27,10 +27,12 @@ from kmeans_core._kernels.seeding import (
     distances_to_point,
     update_closest,
 )
-from kmeans_core._kernels.unrolled import _UNROLLED, DirectKernels, direct_kernels
+from kmeans_core._kernels.unrolled import UNROLLED_KERNELS
 from kmeans_core.drivers import (
+    DirectKernels,
     _assign_with_gemm,
     _Workspace,
+    direct_kernels,
     relocate_empty_clusters,
     run_elkan,
     run_hamerly,
@@ -386,7 +388,7 @@ def test_unrolled_kernels_equal_generic_kernels(
     X, centers, w = _data(*shape, dtype, seed=n_features, weighted=weighted)
     starts = block_starts(*shape)
     n_blocks = len(starts) - 1
-    unrolled = DirectKernels(*_UNROLLED[n_features])
+    unrolled = DirectKernels(*UNROLLED_KERNELS[n_features])
 
     def fused(kernel):
         labels = np.empty(n_samples, dtype=np.int32)
@@ -423,7 +425,7 @@ def test_unrolled_kernels_break_ties_to_the_lower_index(n_features, dtype):
     ).astype(dtype)
     starts = block_starts(300, 7, n_features)
     labels = np.empty(300, dtype=np.int32)
-    DirectKernels(*_UNROLLED[n_features]).assign(
+    DirectKernels(*UNROLLED_KERNELS[n_features]).assign(
         X, centers, starts, labels, np.empty(300, dtype=dtype)
     )
     np.testing.assert_array_equal(labels, np.ones(300, dtype=np.int32))
@@ -444,4 +446,4 @@ def test_direct_kernels_dispatch_on_row_width(n_features, dtype, unrolled):
     generic = (lloyd_assign_accumulate, assign_nearest)
     assert (chosen == generic) is not unrolled
     if unrolled:
-        assert chosen == _UNROLLED[n_features]
+        assert chosen == UNROLLED_KERNELS[n_features]

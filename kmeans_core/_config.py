@@ -11,7 +11,9 @@ from __future__ import annotations
 #: NaN bugs in other Numba projects.  ``reassoc`` is left out too: it would let
 #: LLVM reorder the sum over features differently in different kernels, and then
 #: Lloyd, Elkan and Hamerly could disagree on near-ties.  ``contract`` (FMA) is
-#: kept; it is applied the same way to the same expression everywhere.
+#: left out as well: it only allows fusing, and whether LLVM fuses depends on
+#: how each loop was vectorised, so the same distance could round differently
+#: in two kernels (see "Why FMA is off" in docs/algorithm.md).
 FASTMATH: set[str] = {"nsz", "arcp", "afn"}
 
 #: Cache compiled kernels on disk next to the sources (or under

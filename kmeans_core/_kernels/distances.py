@@ -70,6 +70,22 @@ def transpose_rows(X, start, stop, xt):
             column[t] = rows[t * n_features + f]
 
 
+@njit(inline="always")
+def gather_rows_transposed(X, rows, first, n_rows, xt):
+    """Copy the rows ``rows[first:first + n_rows]`` of X into ``xt`` as features x rows.
+
+    The scattered-row form of ``transpose_rows``, for the pruning kernels, which
+    search only the rows whose bounds failed.
+
+    IN X (n, d), rows (int64 row indices), first, n_rows (at most TILE_ROWS);
+    OUT xt (d, TILE_ROWS).
+    """
+    for t in range(n_rows):
+        i = rows[first + t]
+        for f in range(X.shape[1]):
+            xt[f, t] = X[i, f]
+
+
 @njit(inline="always", fastmath=FASTMATH)
 def squared_distances_in_tile(xt, n_rows, points, j, dist):
     """``dist[t]`` = squared distance from column ``t`` of ``xt`` to ``points[j]``.

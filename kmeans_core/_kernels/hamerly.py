@@ -18,7 +18,11 @@ from numba import njit, prange
 
 from .._config import CACHE, FASTMATH, TILE_ROWS
 from .common import accumulate_row
-from .distances import squared_distance, squared_distances_in_tile
+from .distances import (
+    gather_rows_transposed,
+    squared_distance,
+    squared_distances_in_tile,
+)
 
 
 @njit(inline="always", fastmath=FASTMATH)
@@ -36,11 +40,8 @@ def _search_tile(X, rows, first, n_rows, centers, scratch, labels, upper, lower)
     ``_tile_scratch``; OUT labels, upper, lower at those rows.
     """
     xt, dist, best, second, best_label = scratch
-    n_features = X.shape[1]
+    gather_rows_transposed(X, rows, first, n_rows, xt)
     for t in range(n_rows):
-        i = rows[first + t]
-        for f in range(n_features):
-            xt[f, t] = X[i, f]
         best[t] = np.inf
         second[t] = np.inf
         best_label[t] = 0

@@ -5,15 +5,22 @@ initial centers).  Each sample keeps an upper bound on the distance to its own
 center and one lower bound per group: the distance to the nearest center of
 that group other than its own.  When centers move, the upper bound grows by
 the own center's drift and each group bound shrinks by the group's largest
-drift.  Three filters then skip work:
+drift.  Two filters then skip work:
 
 * global: the upper bound is below every group bound, so nothing changes;
-* group: a group whose bound is not below the best distance so far is skipped;
-* local: inside a group, a center whose own bound (old group bound minus its
-  drift) is not below the best distance so far is skipped.
+* group: a group whose bound is not below the best distance so far is skipped.
 
-Every distance that decides a label is compared squared, with ties to the lower
-index, so the labels are exactly Lloyd's.  Extra memory: n x t group bounds.
+The searches that remain are done group by group, not sample by sample: per
+block, the rows that need group g are gathered into tiles and their distances to
+g's centers are computed vectorised over samples, as in Lloyd's direct kernel.
+(The paper's third, per-center "local" filter is left out: it decides center by
+center and sample by sample, which does not vectorise, and a group has only
+about ten centers.)
+
+Every distance that decides a label is compared squared, summed exactly as in
+``squared_distance``, with ties to the lower index, so the labels are exactly
+Lloyd's.  Extra memory: n x t group bounds, plus three row-sized arrays per
+block in flight.
 """
 
 from __future__ import annotations
@@ -21,46 +28,184 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from .._config import CACHE, FASTMATH
+from .._config import CACHE, FASTMATH, TILE_ROWS
 from .common import accumulate_row
-from .distances import squared_distance, squared_distances_to_four
+from .distances import (
+    gather_rows_transposed,
+    squared_distance,
+    squared_distances_in_tile,
+    transpose_rows,
+)
 
 
 @njit(parallel=True, fastmath=FASTMATH, cache=CACHE)
 def yinyang_init_bounds(X, centers, group_of, block_starts, labels, upper, lower):
     """Exhaustive first assignment that also sets the group bounds.
 
+    A tile of rows at a time, every center in index order: the nearest center
+    overall, and per group the nearest and second-nearest, so each group's bound
+    can leave out the sample's own center.
+
     IN X, centers, group_of (k,) group of each center, block_starts;
     OUT labels, upper (n,), lower (n, t).
     """
     n_clusters = centers.shape[0]
     n_groups = lower.shape[1]
+    n_features = X.shape[1]
     for b in prange(block_starts.shape[0] - 1):
-        dist = np.empty(n_clusters, dtype=X.dtype)
-        for i in range(block_starts[b], block_starts[b + 1]):
-            n_fours = n_clusters // 4 * 4
-            for j in range(0, n_fours, 4):
-                dist[j], dist[j + 1], dist[j + 2], dist[j + 3] = (
-                    squared_distances_to_four(X, i, centers, j)
-                )
-            for j in range(n_fours, n_clusters):
-                dist[j] = squared_distance(X, i, centers, j)
-            best = 0
-            best_sq = dist[0]
-            for j in range(1, n_clusters):
-                if dist[j] < best_sq:
-                    best_sq = dist[j]
-                    best = j
-            for g in range(n_groups):
-                lower[i, g] = np.inf
+        xt = np.empty((n_features, TILE_ROWS), dtype=X.dtype)
+        dist = np.empty(TILE_ROWS, dtype=X.dtype)
+        best = np.empty(TILE_ROWS, dtype=X.dtype)
+        best_label = np.empty(TILE_ROWS, dtype=np.int32)
+        first = np.empty((n_groups, TILE_ROWS), dtype=X.dtype)
+        first_at = np.empty((n_groups, TILE_ROWS), dtype=np.int32)
+        second = np.empty((n_groups, TILE_ROWS), dtype=X.dtype)
+        for start in range(block_starts[b], block_starts[b + 1], TILE_ROWS):
+            m = min(TILE_ROWS, block_starts[b + 1] - start)
+            transpose_rows(X, start, start + m, xt)
+            best[:] = np.inf
+            best_label[:] = 0
+            first[:] = np.inf
+            first_at[:] = -1
+            second[:] = np.inf
             for j in range(n_clusters):
+                squared_distances_in_tile(xt, m, centers, j, dist)
                 g = group_of[j]
-                if j != best and dist[j] < lower[i, g]:
-                    lower[i, g] = dist[j]
-            for g in range(n_groups):
-                lower[i, g] = np.sqrt(lower[i, g])
-            labels[i] = best
-            upper[i] = np.sqrt(best_sq)
+                group_first = first[g]
+                group_first_at = first_at[g]
+                group_second = second[g]
+                for t in range(m):
+                    sq = dist[t]
+                    if sq < best[t]:
+                        best[t] = sq
+                        best_label[t] = j
+                    if sq < group_first[t]:
+                        group_second[t] = group_first[t]
+                        group_first[t] = sq
+                        group_first_at[t] = j
+                    elif sq < group_second[t]:
+                        group_second[t] = sq
+            for t in range(m):
+                i = start + t
+                labels[i] = best_label[t]
+                upper[i] = np.sqrt(best[t])
+                for g in range(n_groups):
+                    # Strict comparisons in index order: the group holding the
+                    # best center has it as its first.
+                    if first_at[g, t] == best_label[t]:
+                        lower[i, g] = np.sqrt(second[g, t])
+                    else:
+                        lower[i, g] = np.sqrt(first[g, t])
+
+
+@njit(inline="always", fastmath=FASTMATH)
+def _loosen_and_filter(X, i, centers, center_shift, group_shift, labels, upper, lower):
+    """Loosen row ``i``'s bounds by the drifts and apply the global filter.
+
+    Returns ``(squared, evaluated)``: the squared distance to the own center
+    when the filter failed even after tightening the upper bound with it
+    (``-1`` when the row cannot change cluster), and whether that distance was
+    computed.  Sets ``upper[i]`` and the loosened ``lower[i]``.
+    """
+    label = labels[i]
+    bound = upper[i] + center_shift[label]
+    smallest_lower = X.dtype.type(np.inf)
+    for g in range(lower.shape[1]):
+        value = lower[i, g] - group_shift[g]
+        lower[i, g] = value
+        if value < smallest_lower:
+            smallest_lower = value
+    if bound <= smallest_lower:
+        upper[i] = bound
+        return X.dtype.type(-1.0), False
+    squared = squared_distance(X, i, centers, label)
+    bound = np.sqrt(squared)
+    upper[i] = bound
+    if bound <= smallest_lower:
+        return X.dtype.type(-1.0), True
+    return squared, True
+
+
+@njit(inline="always", fastmath=FASTMATH)
+def _search_group(
+    X,
+    g,
+    pending,
+    best_sq,
+    offset,
+    centers,
+    group_ptr,
+    group_members,
+    group_of,
+    scratch,
+    labels,
+    upper,
+    lower,
+):
+    """Search group ``g`` for the pending rows whose bound on it fails.
+
+    ``pending`` holds the rows still in doubt and ``best_sq[i - offset]`` the
+    squared distance from row i to its current best center (its label so far).  The rows
+    are gathered a tile at a time; each member of the group (in index order) is
+    scored against the whole tile, keeping per row the group's nearest member
+    and the second-smallest distance.  Then, per row: a nearer member (or an
+    equally near one with a lower index) becomes the label; the group's bound
+    becomes the distance to its nearest member other than the label; and when
+    the label moved away from a center of another group, that center's distance
+    lowers that group's bound (it is now an "other" center there).
+
+    IN X, g, pending, offset, centers, group_ptr, group_members, group_of;
+    scratch (tile, distances, group best, its index, group second, selected
+    rows); INOUT best_sq, labels, upper, lower.  Returns the number of
+    distances computed.
+    """
+    xt, dist, group_best, group_best_at, group_second, selected = scratch
+    n_selected = 0
+    for p in range(pending.shape[0]):
+        if lower[pending[p], g] < upper[pending[p]]:
+            selected[n_selected] = pending[p]
+            n_selected += 1
+    start, stop = group_ptr[g], group_ptr[g + 1]
+    for first in range(0, n_selected, TILE_ROWS):
+        m = min(TILE_ROWS, n_selected - first)
+        gather_rows_transposed(X, selected, first, m, xt)
+        group_best[:m] = np.inf
+        group_best_at[:m] = -1
+        group_second[:m] = np.inf
+        for member in range(start, stop):
+            j = group_members[member]
+            squared_distances_in_tile(xt, m, centers, j, dist)
+            for t in range(m):
+                sq = dist[t]
+                if sq < group_best[t]:
+                    group_second[t] = group_best[t]
+                    group_best[t] = sq
+                    group_best_at[t] = j
+                elif sq < group_second[t]:
+                    group_second[t] = sq
+        for t in range(m):
+            i = selected[first + t]
+            current = labels[i]
+            current_sq = best_sq[i - offset]
+            candidate = group_best_at[t]
+            candidate_sq = group_best[t]
+            if candidate_sq < current_sq or (
+                candidate_sq == current_sq and candidate < current
+            ):
+                lower[i, g] = np.sqrt(group_second[t])
+                old_group = group_of[current]
+                if old_group != g:
+                    old_distance = upper[i]
+                    if old_distance < lower[i, old_group]:
+                        lower[i, old_group] = old_distance
+                labels[i] = candidate
+                best_sq[i - offset] = candidate_sq
+                upper[i] = np.sqrt(candidate_sq)
+            elif candidate == current:
+                lower[i, g] = np.sqrt(group_second[t])
+            else:
+                lower[i, g] = np.sqrt(candidate_sq)
+    return n_selected * (stop - start)
 
 
 @njit(parallel=True, fastmath=FASTMATH, cache=CACHE)
@@ -84,6 +229,12 @@ def yinyang_assign_accumulate(
 ):
     """One Yinyang pass: loosen bounds by the last drift, filter, reassign.
 
+    Per block: the bound tests row by row, collecting the rows in doubt; then
+    the group searches, group by group in index order (each with the best
+    distance found so far, so later groups are filtered harder); then the
+    accumulation in row order, so the sums are added exactly as Lloyd's
+    kernels add them.
+
     IN X, sample_weight, centers, center_shift (k,) and group_shift (t,) (the
     drifts since the bounds were last valid, rounded up), group_ptr (t + 1,) and
     group_members (k,) (the centers of group g are
@@ -92,77 +243,55 @@ def yinyang_assign_accumulate(
     OUT partial_sums, partial_weights, counts.
     """
     n_groups = group_ptr.shape[0] - 1
-    inf = X.dtype.type(np.inf)
+    n_features = X.shape[1]
     for b in prange(block_starts.shape[0] - 1):
-        block_sums = partial_sums[b]
-        block_weights = partial_weights[b]
+        start, stop = block_starts[b], block_starts[b + 1]
+        pending = np.empty(stop - start, dtype=np.int64)
+        # Squared distance to the current best center, indexed by i - start.
+        block_best_sq = np.empty(stop - start, dtype=X.dtype)
+        n_pending = 0
+        evaluations = 0
+        for i in range(start, stop):
+            squared, evaluated = _loosen_and_filter(
+                X, i, centers, center_shift, group_shift, labels, upper, lower
+            )
+            evaluations += evaluated
+            if squared >= 0.0:
+                pending[n_pending] = i
+                block_best_sq[i - start] = squared
+                n_pending += 1
+        if n_pending > 0:
+            scratch = (
+                np.empty((n_features, TILE_ROWS), dtype=X.dtype),
+                np.empty(TILE_ROWS, dtype=X.dtype),
+                np.empty(TILE_ROWS, dtype=X.dtype),
+                np.empty(TILE_ROWS, dtype=np.int32),
+                np.empty(TILE_ROWS, dtype=X.dtype),
+                np.empty(n_pending, dtype=np.int64),
+            )
+            for g in range(n_groups):
+                evaluations += _search_group(
+                    X,
+                    g,
+                    pending[:n_pending],
+                    block_best_sq,
+                    start,
+                    centers,
+                    group_ptr,
+                    group_members,
+                    group_of,
+                    scratch,
+                    labels,
+                    upper,
+                    lower,
+                )
         if accumulate:
+            block_sums = partial_sums[b]
+            block_weights = partial_weights[b]
             block_sums[:] = 0.0
             block_weights[:] = 0.0
-        old_lower = np.empty(n_groups, dtype=X.dtype)
-        first = np.empty(n_groups, dtype=X.dtype)  # smallest value in the group
-        first_at = np.empty(n_groups, dtype=np.int64)
-        second = np.empty(n_groups, dtype=X.dtype)  # second smallest
-        examined = np.zeros(n_groups, dtype=np.bool_)
-        evaluations = 0
-        for i in range(block_starts[b], block_starts[b + 1]):
-            label = labels[i]
-            bound = upper[i] + center_shift[label]
-            smallest_lower = inf
-            for g in range(n_groups):
-                old_lower[g] = lower[i, g]
-                value = lower[i, g] - group_shift[g]
-                lower[i, g] = value
-                if value < smallest_lower:
-                    smallest_lower = value
-            if bound > smallest_lower:
-                # Global filter failed: tighten the upper bound.
-                best_sq = squared_distance(X, i, centers, label)
-                bound = np.sqrt(best_sq)
-                evaluations += 1
-                if bound > smallest_lower:
-                    best = label
-                    best_dist = bound
-                    for g in range(n_groups):
-                        examined[g] = False
-                        if lower[i, g] >= best_dist:
-                            continue  # group filter
-                        examined[g] = True
-                        first[g] = inf
-                        second[g] = inf
-                        first_at[g] = -1
-                        for m in range(group_ptr[g], group_ptr[g + 1]):
-                            j = group_members[m]
-                            if j == label:
-                                value = bound
-                            else:
-                                value = old_lower[g] - center_shift[j]
-                                if value < best_dist:  # local filter
-                                    sq = squared_distance(X, i, centers, j)
-                                    evaluations += 1
-                                    value = np.sqrt(sq)
-                                    if sq < best_sq or (sq == best_sq and j < best):
-                                        best_sq = sq
-                                        best = j
-                                        best_dist = value
-                            if value < first[g]:
-                                second[g] = first[g]
-                                first[g] = value
-                                first_at[g] = j
-                            elif value < second[g]:
-                                second[g] = value
-                    for g in range(n_groups):
-                        if examined[g]:
-                            lower[i, g] = second[g] if first_at[g] == best else first[g]
-                    if best != label:
-                        # The old center is now an "other" center of its group.
-                        g = group_of[label]
-                        if not examined[g] and bound < lower[i, g]:
-                            lower[i, g] = bound
-                    label = best
-                    bound = best_dist
-                    labels[i] = label
-            upper[i] = bound
-            if accumulate:
-                accumulate_row(X, i, sample_weight[i], label, block_sums, block_weights)
+            for i in range(start, stop):
+                accumulate_row(
+                    X, i, sample_weight[i], labels[i], block_sums, block_weights
+                )
         counts[b] = evaluations

@@ -47,3 +47,9 @@ MAX_UNROLLED_FEATURES: int = 8
 
 #: Bytes of the distance buffer per GEMM slab in the high-dimensional path.
 GEMM_SLAB_BYTES: int = 2 * 2**20
+
+#: How many times cheaper a distance is through BLAS (Lloyd's GEMM path) than in
+#: Yinyang's direct group searches.  On the GEMM shapes a Yinyang pass whose
+#: searches would compute more than 1/YINYANG_GEMM_SPEEDUP of all n x k
+#: distances becomes a full BLAS pass instead (see ``drivers._YinyangSteps``).
+YINYANG_GEMM_SPEEDUP: float = 4.0

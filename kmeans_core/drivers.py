@@ -18,7 +18,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._blocks import block_starts
-from ._config import GEMM_SLAB_BYTES
+from ._config import GEMM_SLAB_BYTES, YINYANG_GEMM_SPEEDUP
 from ._kernels.common import (
     finish_centers,
     reduce_block_partials,
@@ -44,9 +44,13 @@ from ._kernels.lloyd import (
 )
 from ._kernels.small import lloyd_serial
 from ._kernels.unrolled import UNROLLED_KERNELS
-from ._kernels.yinyang import yinyang_assign_accumulate, yinyang_init_bounds
+from ._kernels.yinyang import (
+    yinyang_bounds_from_dots,
+    yinyang_filter,
+    yinyang_init_bounds,
+    yinyang_search_accumulate,
+)
 from ._threads import run_in_workers, single_threaded_blas
-from .init import _kmeans_plusplus
 
 
 @dataclass
@@ -158,15 +162,15 @@ def _slab_bounds(starts: np.ndarray, n_clusters: int, itemsize: int) -> list[int
     return bounds
 
 
-def _assign_with_gemm(
-    X: np.ndarray,
-    sample_weight: np.ndarray,
-    centers: np.ndarray,
-    ws: _Workspace,
-    labels: np.ndarray,
-    accumulate: bool,
+def _for_each_gemm_slab(
+    X: np.ndarray, centers: np.ndarray, ws: _Workspace, finish_slab: Callable
 ) -> None:
-    """Lloyd assignment through BLAS: one slab of rows per worker thread."""
+    """Dot products of each slab of rows with the centers, through BLAS.
+
+    One slab per worker thread; ``finish_slab(first_block, last_block,
+    slab_start, dots_t, half_norms, tie_margin)`` turns the slab's dot products
+    into labels (see ``lloyd.nearest_from_dots`` for the arguments).
+    """
     shifted_centers = centers - ws.reference
     half_norms = (
         0.5 * np.einsum("ij,ij->i", shifted_centers, shifted_centers, dtype=np.float64)
@@ -180,6 +184,23 @@ def _assign_with_gemm(
         start, stop = ws.starts[first], ws.starts[last]
         # Centre the slab on the data mean so the expanded form does not cancel.
         dots_t = shifted_centers @ (X[start:stop] - ws.reference).T
+        finish_slab(first, last, start, dots_t, half_norms, tie_margin)
+
+    with single_threaded_blas():
+        run_in_workers(one_slab, range(len(ws.slabs) - 1))
+
+
+def _assign_with_gemm(
+    X: np.ndarray,
+    sample_weight: np.ndarray,
+    centers: np.ndarray,
+    ws: _Workspace,
+    labels: np.ndarray,
+    accumulate: bool,
+) -> None:
+    """Lloyd assignment through BLAS: one slab of rows per worker thread."""
+
+    def finish_slab(first, last, start, dots_t, half_norms, tie_margin):
         argmin_accumulate_from_dots(
             X,
             sample_weight,
@@ -199,8 +220,7 @@ def _assign_with_gemm(
             accumulate,
         )
 
-    with single_threaded_blas():
-        run_in_workers(one_slab, range(len(ws.slabs) - 1))
+    _for_each_gemm_slab(X, centers, ws, finish_slab)
 
 
 def assign_labels(X: np.ndarray, centers: np.ndarray) -> np.ndarray:
@@ -242,6 +262,8 @@ def _update_centers(
 class _LloydSteps:
     """Exhaustive assignment: the fused direct kernel or the GEMM path."""
 
+    uses_gemm = True
+
     def __init__(self, X, sample_weight, n_clusters, ws):
         self.X, self.sample_weight, self.ws = X, sample_weight, ws
         self.evaluations = 0
@@ -281,6 +303,8 @@ class _BoundedSteps:
     Subclasses say how many lower bounds a sample keeps (``lower_bounds_per_sample``)
     and which kernels start, run and loosen them.
     """
+
+    uses_gemm = False
 
     def __init__(self, X, sample_weight, n_clusters, ws):
         self.X, self.sample_weight, self.ws = X, sample_weight, ws
@@ -378,13 +402,25 @@ class _HamerlySteps(_BoundedSteps):
 
 
 class _YinyangSteps(_BoundedSteps):
-    """Yinyang: upper bound plus one lower bound per group of centers."""
+    """Yinyang: upper bound plus one lower bound per group of centers.
+
+    On Lloyd's BLAS shapes (``use_gemm``) the first assignment, and any later
+    one where the group searches would compute more than a
+    ``1 / YINYANG_GEMM_SPEEDUP`` share of all n x k distances, is a full pass
+    through BLAS that resets every bound; the other passes search only the
+    groups whose bounds fail.
+    """
+
+    uses_gemm = True
 
     def __init__(self, X, sample_weight, n_clusters, ws):
         self.n_groups = yinyang_group_count(n_clusters)
         super().__init__(X, sample_weight, n_clusters, ws)
         self.shift = np.zeros(n_clusters, dtype=X.dtype)
         self.group_shift = np.zeros(self.n_groups, dtype=X.dtype)
+        self.best_sq = np.empty(X.shape[0], dtype=X.dtype)
+        self.estimates = np.zeros_like(self.counts)
+        self.full_passes = 0
 
     def _lower_shape(self, n_samples, n_clusters):
         return (n_samples, self.n_groups)
@@ -395,38 +431,101 @@ class _YinyangSteps(_BoundedSteps):
         self.group_members = order.astype(np.int64)
         counts = np.bincount(self.group_of, minlength=self.n_groups)
         self.group_ptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-        yinyang_init_bounds(
-            self.X,
-            centers,
-            self.group_of,
-            self.ws.starts,
-            labels,
-            self.upper,
-            self.lower,
-        )
-        self.evaluations += self.X.shape[0] * centers.shape[0]
+        ws = self.ws
+        if ws.gemm:
+            self._full_pass(centers, labels, True)
+        else:
+            yinyang_init_bounds(
+                self.X,
+                self.sample_weight,
+                centers,
+                self.group_of,
+                ws.starts,
+                labels,
+                self.upper,
+                self.lower,
+                ws.partial_sums,
+                ws.partial_weights,
+            )
+            self.evaluations += self.X.shape[0] * centers.shape[0]
+        # The first pass already accumulated: the loop's first assignment, with
+        # the same centers, has nothing to do.
+        self.sums_current = True
+
+    def _full_pass(self, centers, labels, accumulate):
+        """Every distance through BLAS; exact labels and fresh bounds."""
+        X, ws = self.X, self.ws
+
+        def finish_slab(first, last, start, dots_t, half_norms, tie_margin):
+            yinyang_bounds_from_dots(
+                X,
+                self.sample_weight,
+                ws.reference,
+                centers,
+                dots_t,
+                half_norms,
+                tie_margin,
+                ws.row_radius,
+                start,
+                self.group_of,
+                ws.starts,
+                first,
+                last,
+                labels,
+                self.upper,
+                self.lower,
+                ws.partial_sums,
+                ws.partial_weights,
+                accumulate,
+            )
+
+        _for_each_gemm_slab(X, centers, ws, finish_slab)
+        # n x k scores plus one direct distance per row for the upper bound.
+        self.evaluations += X.shape[0] * (centers.shape[0] + 1)
+        self.full_passes += 1
 
     def assign(self, centers, labels, accumulate):
-        ws = self.ws
-        yinyang_assign_accumulate(
-            self.X,
-            self.sample_weight,
+        if self.sums_current:
+            self.sums_current = False
+            return
+        X, ws = self.X, self.ws
+        yinyang_filter(
+            X,
             centers,
             self.shift,
             self.group_shift,
             self.group_ptr,
-            self.group_members,
-            self.group_of,
             ws.starts,
             labels,
             self.upper,
             self.lower,
-            ws.partial_sums,
-            ws.partial_weights,
+            self.best_sq,
             self.counts,
-            accumulate,
+            self.estimates,
         )
         self.evaluations += int(self.counts.sum())
+        searches = int(self.estimates.sum())
+        if ws.gemm and searches * YINYANG_GEMM_SPEEDUP > X.shape[0] * centers.shape[0]:
+            self._full_pass(centers, labels, accumulate)
+        else:
+            yinyang_search_accumulate(
+                X,
+                self.sample_weight,
+                centers,
+                self.group_ptr,
+                self.group_members,
+                self.group_of,
+                ws.starts,
+                labels,
+                self.upper,
+                self.lower,
+                self.best_sq,
+                ws.partial_sums,
+                ws.partial_weights,
+                self.counts,
+                accumulate,
+            )
+            self.evaluations += int(self.counts.sum())
         # The bounds are now valid for these centers: no drift pending.
         self.shift[:] = 0
         self.group_shift[:] = 0
@@ -446,15 +545,17 @@ def yinyang_group_count(n_clusters: int) -> int:
 def group_centers(centers: np.ndarray, n_groups: int) -> np.ndarray:
     """Group the initial centers by clustering them (5 Lloyd iterations).
 
-    Deterministic: seeded k-means++ on the centers themselves.
+    Deterministic: the seeds are ``n_groups`` of the centers drawn with a fixed
+    seed.  (k-means++ seeding cost 40 ms at k = 1024, a tenth of a whole fit,
+    and the grouping only affects how much is pruned, never the result.)
     """
     n_clusters = centers.shape[0]
     if n_groups == 1:
         return np.zeros(n_clusters, dtype=np.int64)
     points = np.ascontiguousarray(centers, dtype=np.float64)
     weights = np.ones(n_clusters)
-    seeds, _ = _kmeans_plusplus(points, n_groups, weights, np.random.RandomState(0))
-    result = run_lloyd(points, weights, seeds, max_iter=5)
+    chosen = np.random.RandomState(0).permutation(n_clusters)[:n_groups]
+    result = run_lloyd(points, weights, points[np.sort(chosen)], max_iter=5)
     return result.labels.astype(np.int64)
 
 
@@ -493,11 +594,10 @@ def _run(
     n_samples, n_features = X.shape
     n_clusters = centers_init.shape[0]
     exhaustive = steps_class is _LloydSteps
-    reference = (
-        X.mean(axis=0) if exhaustive and use_gemm(n_clusters, n_features) else None
-    )
+    gemm = steps_class.uses_gemm and use_gemm(n_clusters, n_features)
+    reference = X.mean(axis=0) if gemm else None
     ws = _Workspace(X, n_clusters, reference)
-    ws.gemm = ws.gemm and exhaustive
+    ws.gemm = gemm
     if exhaustive and not ws.gemm and ws.starts.shape[0] == 2:
         if not verbose and not record_history:
             return _run_small_lloyd(X, sample_weight, centers_init, max_iter, tol)

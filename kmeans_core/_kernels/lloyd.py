@@ -56,6 +56,121 @@ def lloyd_assign_accumulate(
                 )
 
 
+@njit(inline="always", fastmath=FASTMATH)
+def nearest_from_dots(
+    X,
+    reference,
+    centers,
+    dots_t,
+    half_center_norms,
+    tie_margin,
+    row_radius,
+    slab_start,
+    best_label,
+    error_bound,
+):
+    """Exact nearest center for every row of a slab, from precomputed dot products.
+
+    ``dots_t[j, r]`` holds ``(c_j - m) . (x - m)`` for row ``slab_start + r`` (m is
+    the reference point, the data mean, subtracted so the expanded form does not
+    cancel); the nearest center minimises the score
+    ``|c_j - m|^2 / 2 - dots_t[j, r]``.  The layout (centers x rows) lets every
+    loop run over rows, element-wise, so it vectorises.
+
+    Scores carry rounding errors that direct differences do not.  A row whose
+    runner-up scores within ``error_bound[r]`` (``tie_margin``, a bound on those
+    errors per unit, scaled by the row's and the centers' distance from m) of the
+    best is re-checked with ``squared_distance`` over all its candidates: the
+    label is then exactly the direct argmin that the other kernels and the
+    pruning variants compute.
+
+    IN X, reference (d,), centers (k, d), dots_t (k, rows), half_center_norms
+    (k,), tie_margin, row_radius (n,) (|x - m| of every row, from
+    ``distances_to_reference``), slab_start; OUT best_label (rows,) int32,
+    error_bound (rows,) float64.
+    """
+    n_clusters, n_rows = dots_t.shape
+    n_features = X.shape[1]
+    center_radius = 0.0
+    for j in range(n_clusters):
+        norm = 0.0
+        for f in range(n_features):
+            diff = np.float64(centers[j, f]) - np.float64(reference[f])
+            norm += diff * diff
+        center_radius = max(center_radius, np.sqrt(norm))
+
+    best = np.full(n_rows, np.inf, dtype=dots_t.dtype)
+    best_label[:] = 0
+    for j in range(n_clusters):
+        half = half_center_norms[j]
+        row = dots_t[j]
+        for r in range(n_rows):
+            score = half - row[r]
+            if score < best[r]:
+                best[r] = score
+                best_label[r] = j
+
+    threshold = np.empty(n_rows, dtype=dots_t.dtype)
+    for r in range(n_rows):
+        radius = row_radius[slab_start + r]
+        error_bound[r] = tie_margin * (
+            radius * center_radius + (radius + center_radius) ** 2
+        )
+        threshold[r] = best[r] + error_bound[r]
+    ambiguous = np.zeros(n_rows, dtype=np.uint8)
+    for j in range(n_clusters):
+        half = half_center_norms[j]
+        row = dots_t[j]
+        for r in range(n_rows):
+            close = (half - row[r] <= threshold[r]) and (best_label[r] != j)
+            ambiguous[r] |= close
+
+    for r in range(n_rows):
+        if ambiguous[r]:
+            # Direct differences decide among the candidates (ties to the
+            # lower index), exactly as Lloyd's direct kernel would.
+            best_sq = np.inf
+            for j in range(n_clusters):
+                if half_center_norms[j] - dots_t[j, r] <= threshold[r]:
+                    sq = squared_distance(X, slab_start + r, centers, j)
+                    if sq < best_sq:
+                        best_sq = sq
+                        best_label[r] = j
+
+
+@njit(inline="always")
+def accumulate_slab(
+    X,
+    sample_weight,
+    slab_labels,
+    slab_start,
+    block_starts,
+    first_block,
+    last_block,
+    labels,
+    partial_sums,
+    partial_weights,
+    accumulate,
+):
+    """Store a slab's labels and, if ``accumulate``, add its blocks' partial sums.
+
+    IN X, sample_weight, slab_labels (rows,), slab_start, block_starts,
+    first_block, last_block, accumulate; OUT labels, partial_sums,
+    partial_weights (only the slab's blocks).
+    """
+    for b in range(first_block, last_block):
+        block_sums = partial_sums[b]
+        block_weights = partial_weights[b]
+        if accumulate:
+            block_sums[:] = 0.0
+            block_weights[:] = 0.0
+        for i in range(block_starts[b], block_starts[b + 1]):
+            label = slab_labels[i - slab_start]
+            labels[i] = label
+            if accumulate:
+                accumulate_row(X, i, sample_weight[i], label, block_sums, block_weights)
+
+
 @njit(nogil=True, fastmath=FASTMATH, cache=CACHE)
 def argmin_accumulate_from_dots(
     X,
@@ -75,87 +190,45 @@ def argmin_accumulate_from_dots(
     partial_weights,
     accumulate,
 ):
-    """Nearest center from precomputed dot products, then accumulate.
-
-    ``dots_t[j, r]`` holds ``(c_j - m) . (x - m)`` for row ``slab_start + r`` (m is
-    the reference point, the data mean, subtracted so the expanded form does not
-    cancel); the nearest center minimises the score
-    ``|c_j - m|^2 / 2 - dots_t[j, r]``.  The layout (centers x rows) lets every
-    loop run over rows, element-wise, so it vectorises.
-
-    Scores carry rounding errors that direct differences do not.  A row whose
-    runner-up scores within ``tie_margin`` (a bound on those errors, scaled by
-    the row's and the centers' distance from m) of the best is re-checked with
-    ``squared_distance`` over all its candidates: the label is then exactly the
-    direct argmin that the other kernels and the pruning variants compute.
+    """Lloyd's assignment for one GEMM slab: ``nearest_from_dots``, then accumulate.
 
     Serial and ``nogil``: the caller runs one slab per thread.  The slab covers
     whole blocks ``first_block:last_block``, each with its own partial sums, so
     results do not depend on the thread count.
 
-    IN X, sample_weight, reference (d,), centers (k, d), dots_t (k, rows),
-    half_center_norms (k,), tie_margin, row_radius (n,) (|x - m| of every row,
-    from ``distances_to_reference``), slab_start, block_starts, first_block,
-    last_block, accumulate; OUT labels, partial_sums, partial_weights (only the
-    slab's blocks).
+    IN X, sample_weight, reference, centers, dots_t, half_center_norms,
+    tie_margin, row_radius, slab_start (see ``nearest_from_dots``),
+    block_starts, first_block, last_block, accumulate; OUT labels,
+    partial_sums, partial_weights (only the slab's blocks).
     """
-    n_clusters, n_rows = dots_t.shape
-    n_features = X.shape[1]
-    center_radius = 0.0
-    for j in range(n_clusters):
-        norm = 0.0
-        for f in range(n_features):
-            diff = np.float64(centers[j, f]) - np.float64(reference[f])
-            norm += diff * diff
-        center_radius = max(center_radius, np.sqrt(norm))
-
-    best = np.full(n_rows, np.inf, dtype=dots_t.dtype)
-    best_label = np.zeros(n_rows, dtype=np.int32)
-    for j in range(n_clusters):
-        half = half_center_norms[j]
-        row = dots_t[j]
-        for r in range(n_rows):
-            score = half - row[r]
-            if score < best[r]:
-                best[r] = score
-                best_label[r] = j
-
-    threshold = np.empty(n_rows, dtype=dots_t.dtype)
-    for r in range(n_rows):
-        radius = row_radius[slab_start + r]
-        threshold[r] = best[r] + tie_margin * (
-            radius * center_radius + (radius + center_radius) ** 2
-        )
-    ambiguous = np.zeros(n_rows, dtype=np.uint8)
-    for j in range(n_clusters):
-        half = half_center_norms[j]
-        row = dots_t[j]
-        for r in range(n_rows):
-            close = (half - row[r] <= threshold[r]) and (best_label[r] != j)
-            ambiguous[r] |= close
-
-    for b in range(first_block, last_block):
-        block_sums = partial_sums[b]
-        block_weights = partial_weights[b]
-        if accumulate:
-            block_sums[:] = 0.0
-            block_weights[:] = 0.0
-        for i in range(block_starts[b], block_starts[b + 1]):
-            r = i - slab_start
-            label = best_label[r]
-            if ambiguous[r]:
-                # Direct differences decide among the candidates (ties to the
-                # lower index), exactly as Lloyd's direct kernel would.
-                best_sq = np.inf
-                for j in range(n_clusters):
-                    if half_center_norms[j] - dots_t[j, r] <= threshold[r]:
-                        sq = squared_distance(X, i, centers, j)
-                        if sq < best_sq:
-                            best_sq = sq
-                            label = j
-            labels[i] = label
-            if accumulate:
-                accumulate_row(X, i, sample_weight[i], label, block_sums, block_weights)
+    n_rows = dots_t.shape[1]
+    best_label = np.empty(n_rows, dtype=np.int32)
+    error_bound = np.empty(n_rows)
+    nearest_from_dots(
+        X,
+        reference,
+        centers,
+        dots_t,
+        half_center_norms,
+        tie_margin,
+        row_radius,
+        slab_start,
+        best_label,
+        error_bound,
+    )
+    accumulate_slab(
+        X,
+        sample_weight,
+        best_label,
+        slab_start,
+        block_starts,
+        first_block,
+        last_block,
+        labels,
+        partial_sums,
+        partial_weights,
+        accumulate,
+    )
 
 
 @njit(parallel=True, fastmath=FASTMATH, cache=CACHE)

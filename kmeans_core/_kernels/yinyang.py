@@ -36,18 +36,32 @@ from .distances import (
     squared_distances_in_tile,
     transpose_rows,
 )
+from .lloyd import accumulate_slab, nearest_from_dots
 
 
 @njit(parallel=True, fastmath=FASTMATH, cache=CACHE)
-def yinyang_init_bounds(X, centers, group_of, block_starts, labels, upper, lower):
-    """Exhaustive first assignment that also sets the group bounds.
+def yinyang_init_bounds(
+    X,
+    sample_weight,
+    centers,
+    group_of,
+    block_starts,
+    labels,
+    upper,
+    lower,
+    partial_sums,
+    partial_weights,
+):
+    """Exhaustive first assignment that also sets the group bounds and sums.
 
     A tile of rows at a time, every center in index order: the nearest center
     overall, and per group the nearest and second-nearest, so each group's bound
-    can leave out the sample's own center.
+    can leave out the sample's own center.  The rows are then accumulated in row
+    order, as every assignment kernel does.
 
-    IN X, centers, group_of (k,) group of each center, block_starts;
-    OUT labels, upper (n,), lower (n, t).
+    IN X, sample_weight, centers, group_of (k,) group of each center,
+    block_starts; OUT labels, upper (n,), lower (n, t), partial_sums,
+    partial_weights.
     """
     n_clusters = centers.shape[0]
     n_groups = lower.shape[1]
@@ -96,6 +110,12 @@ def yinyang_init_bounds(X, centers, group_of, block_starts, labels, upper, lower
                         lower[i, g] = np.sqrt(second[g, t])
                     else:
                         lower[i, g] = np.sqrt(first[g, t])
+        block_sums = partial_sums[b]
+        block_weights = partial_weights[b]
+        block_sums[:] = 0.0
+        block_weights[:] = 0.0
+        for i in range(block_starts[b], block_starts[b + 1]):
+            accumulate_row(X, i, sample_weight[i], labels[i], block_sums, block_weights)
 
 
 @njit(inline="always", fastmath=FASTMATH)
@@ -126,13 +146,60 @@ def _loosen_and_filter(X, i, centers, center_shift, group_shift, labels, upper, 
     return squared, True
 
 
+@njit(parallel=True, fastmath=FASTMATH, cache=CACHE)
+def yinyang_filter(
+    X,
+    centers,
+    center_shift,
+    group_shift,
+    group_ptr,
+    block_starts,
+    labels,
+    upper,
+    lower,
+    best_sq,
+    counts,
+    estimates,
+):
+    """First half of a Yinyang pass: loosen the bounds, apply the global filter.
+
+    Row by row: the bounds are loosened by the drifts; a row whose upper bound
+    is below all its group bounds keeps its label.  For the others the upper
+    bound is tightened with one distance, and if the filter still fails the row
+    is left in doubt for ``yinyang_search_accumulate`` (or for a full pass).
+
+    IN X, centers, center_shift (k,) and group_shift (t,) (the drifts since the
+    bounds were last valid, rounded up), group_ptr (t + 1,), block_starts,
+    labels; INOUT upper, lower (n, t); OUT best_sq (n,) (the squared distance
+    to the own center for rows in doubt, -1 for the others), counts (distances
+    computed, per block), estimates (per block: how many distances the group
+    searches would compute at most, the sizes of the groups each row in doubt
+    fails against its tightened bound).
+    """
+    n_groups = group_ptr.shape[0] - 1
+    for b in prange(block_starts.shape[0] - 1):
+        evaluations = 0
+        estimate = 0
+        for i in range(block_starts[b], block_starts[b + 1]):
+            squared, evaluated = _loosen_and_filter(
+                X, i, centers, center_shift, group_shift, labels, upper, lower
+            )
+            evaluations += evaluated
+            best_sq[i] = squared
+            if squared >= 0.0:
+                for g in range(n_groups):
+                    if lower[i, g] < upper[i]:
+                        estimate += group_ptr[g + 1] - group_ptr[g]
+        counts[b] = evaluations
+        estimates[b] = estimate
+
+
 @njit(inline="always", fastmath=FASTMATH)
 def _search_group(
     X,
     g,
     pending,
     best_sq,
-    offset,
     centers,
     group_ptr,
     group_members,
@@ -144,20 +211,21 @@ def _search_group(
 ):
     """Search group ``g`` for the pending rows whose bound on it fails.
 
-    ``pending`` holds the rows still in doubt and ``best_sq[i - offset]`` the
-    squared distance from row i to its current best center (its label so far).  The rows
-    are gathered a tile at a time; each member of the group (in index order) is
-    scored against the whole tile, keeping per row the group's nearest member
-    and the second-smallest distance.  Then, per row: a nearer member (or an
-    equally near one with a lower index) becomes the label; the group's bound
-    becomes the distance to its nearest member other than the label; and when
-    the label moved away from a center of another group, that center's distance
-    lowers that group's bound (it is now an "other" center there).
+    ``pending`` holds the rows still in doubt and ``best_sq[i]`` the squared
+    distance from row i to its current best center (its label so far).  The
+    rows are gathered a tile at a time; each member of the group (in index
+    order) is scored against the whole tile, keeping per row the group's
+    nearest member and the second-smallest distance.  Then, per row: a nearer
+    member (or an equally near one with a lower index) becomes the label; the
+    group's bound becomes the distance to its nearest member other than the
+    label; and when the label moved away from a center of another group, that
+    center's distance lowers that group's bound (it is now an "other" center
+    there).
 
-    IN X, g, pending, offset, centers, group_ptr, group_members, group_of;
-    scratch (tile, distances, group best, its index, group second, selected
-    rows); INOUT best_sq, labels, upper, lower.  Returns the number of
-    distances computed.
+    IN X, g, pending, centers, group_ptr, group_members, group_of; scratch
+    (tile, distances, group best, its index, group second, selected rows);
+    INOUT best_sq, labels, upper, lower.  Returns the number of distances
+    computed.
     """
     xt, dist, group_best, group_best_at, group_second, selected = scratch
     n_selected = 0
@@ -186,20 +254,17 @@ def _search_group(
         for t in range(m):
             i = selected[first + t]
             current = labels[i]
-            current_sq = best_sq[i - offset]
             candidate = group_best_at[t]
             candidate_sq = group_best[t]
-            if candidate_sq < current_sq or (
-                candidate_sq == current_sq and candidate < current
+            if candidate_sq < best_sq[i] or (
+                candidate_sq == best_sq[i] and candidate < current
             ):
                 lower[i, g] = np.sqrt(group_second[t])
                 old_group = group_of[current]
-                if old_group != g:
-                    old_distance = upper[i]
-                    if old_distance < lower[i, old_group]:
-                        lower[i, old_group] = old_distance
+                if old_group != g and upper[i] < lower[i, old_group]:
+                    lower[i, old_group] = upper[i]
                 labels[i] = candidate
-                best_sq[i - offset] = candidate_sq
+                best_sq[i] = candidate_sq
                 upper[i] = np.sqrt(candidate_sq)
             elif candidate == current:
                 lower[i, g] = np.sqrt(group_second[t])
@@ -209,12 +274,10 @@ def _search_group(
 
 
 @njit(parallel=True, fastmath=FASTMATH, cache=CACHE)
-def yinyang_assign_accumulate(
+def yinyang_search_accumulate(
     X,
     sample_weight,
     centers,
-    center_shift,
-    group_shift,
     group_ptr,
     group_members,
     group_of,
@@ -222,44 +285,37 @@ def yinyang_assign_accumulate(
     labels,
     upper,
     lower,
+    best_sq,
     partial_sums,
     partial_weights,
     counts,
     accumulate,
 ):
-    """One Yinyang pass: loosen bounds by the last drift, filter, reassign.
+    """Second half of a Yinyang pass: the group searches, then accumulate.
 
-    Per block: the bound tests row by row, collecting the rows in doubt; then
-    the group searches, group by group in index order (each with the best
-    distance found so far, so later groups are filtered harder); then the
-    accumulation in row order, so the sums are added exactly as Lloyd's
+    Per block: the rows left in doubt by ``yinyang_filter`` (``best_sq >= 0``)
+    are searched group by group in index order, each group with the best
+    distance found so far, so later groups are filtered harder; then the rows
+    are accumulated in row order, so the sums are added exactly as Lloyd's
     kernels add them.
 
-    IN X, sample_weight, centers, center_shift (k,) and group_shift (t,) (the
-    drifts since the bounds were last valid, rounded up), group_ptr (t + 1,) and
-    group_members (k,) (the centers of group g are
-    ``group_members[group_ptr[g]:group_ptr[g + 1]]``, ascending), group_of,
-    block_starts, accumulate; INOUT labels, upper, lower (n, t);
-    OUT partial_sums, partial_weights, counts.
+    IN X, sample_weight, centers, group_ptr (t + 1,) and group_members (k,)
+    (the centers of group g are ``group_members[group_ptr[g]:group_ptr[g + 1]]``,
+    ascending), group_of (k,), block_starts, accumulate; INOUT labels, upper,
+    lower (n, t), best_sq; OUT partial_sums, partial_weights, counts
+    (distances computed, per block).
     """
     n_groups = group_ptr.shape[0] - 1
     n_features = X.shape[1]
     for b in prange(block_starts.shape[0] - 1):
         start, stop = block_starts[b], block_starts[b + 1]
         pending = np.empty(stop - start, dtype=np.int64)
-        # Squared distance to the current best center, indexed by i - start.
-        block_best_sq = np.empty(stop - start, dtype=X.dtype)
         n_pending = 0
-        evaluations = 0
         for i in range(start, stop):
-            squared, evaluated = _loosen_and_filter(
-                X, i, centers, center_shift, group_shift, labels, upper, lower
-            )
-            evaluations += evaluated
-            if squared >= 0.0:
+            if best_sq[i] >= 0.0:
                 pending[n_pending] = i
-                block_best_sq[i - start] = squared
                 n_pending += 1
+        evaluations = 0
         if n_pending > 0:
             scratch = (
                 np.empty((n_features, TILE_ROWS), dtype=X.dtype),
@@ -274,8 +330,7 @@ def yinyang_assign_accumulate(
                     X,
                     g,
                     pending[:n_pending],
-                    block_best_sq,
-                    start,
+                    best_sq,
                     centers,
                     group_ptr,
                     group_members,
@@ -295,3 +350,89 @@ def yinyang_assign_accumulate(
                     X, i, sample_weight[i], labels[i], block_sums, block_weights
                 )
         counts[b] = evaluations
+
+
+@njit(nogil=True, fastmath=FASTMATH, cache=CACHE)
+def yinyang_bounds_from_dots(
+    X,
+    sample_weight,
+    reference,
+    centers,
+    dots_t,
+    half_center_norms,
+    tie_margin,
+    row_radius,
+    slab_start,
+    group_of,
+    block_starts,
+    first_block,
+    last_block,
+    labels,
+    upper,
+    lower,
+    partial_sums,
+    partial_weights,
+    accumulate,
+):
+    """A full Yinyang pass for one GEMM slab: exact labels and fresh bounds.
+
+    Used for the first assignment and whenever most rows would need searching
+    anyway: BLAS computes every distance at a fraction of the cost of the
+    direct searches.  The labels are Lloyd's (``nearest_from_dots`` re-checks
+    near-ties with direct differences); the upper bound is the direct distance
+    to the label.  A group's bound comes from its best score other than the
+    label, lowered by three times the score's error bound: twice covers the
+    errors of the expanded form (the score and the row's distance from m), and
+    the third the rounding of the direct distance it must stay below.
+
+    IN X, sample_weight, reference, centers, dots_t, half_center_norms,
+    tie_margin, row_radius, slab_start (see ``nearest_from_dots``), group_of
+    (k,), block_starts, first_block, last_block, accumulate; OUT labels, upper,
+    lower, partial_sums, partial_weights (only the slab's rows and blocks).
+    """
+    n_clusters, n_rows = dots_t.shape
+    n_groups = lower.shape[1]
+    best_label = np.empty(n_rows, dtype=np.int32)
+    error_bound = np.empty(n_rows)
+    nearest_from_dots(
+        X,
+        reference,
+        centers,
+        dots_t,
+        half_center_norms,
+        tie_margin,
+        row_radius,
+        slab_start,
+        best_label,
+        error_bound,
+    )
+    group_score = np.full((n_groups, n_rows), np.inf, dtype=dots_t.dtype)
+    for j in range(n_clusters):
+        half = half_center_norms[j]
+        row = dots_t[j]
+        scores = group_score[group_of[j]]
+        for r in range(n_rows):
+            score = half - row[r]
+            if score < scores[r] and best_label[r] != j:
+                scores[r] = score
+    for r in range(n_rows):
+        i = slab_start + r
+        upper[i] = np.sqrt(squared_distance(X, i, centers, best_label[r]))
+        radius_sq = row_radius[i] * row_radius[i]
+        slack = 3.0 * error_bound[r]
+        for g in range(n_groups):
+            bound_sq = radius_sq + 2.0 * np.float64(group_score[g, r]) - slack
+            lower[i, g] = np.sqrt(bound_sq) if bound_sq > 0.0 else 0.0
+    accumulate_slab(
+        X,
+        sample_weight,
+        best_label,
+        slab_start,
+        block_starts,
+        first_block,
+        last_block,
+        labels,
+        partial_sums,
+        partial_weights,
+        accumulate,
+    )

@@ -74,7 +74,7 @@ def _assert_bit_identical(a, b, path=""):
         assert a.tobytes() == b.tobytes(), path
 
 
-@pytest.mark.parametrize("algorithm", ["lloyd", "elkan"])
+@pytest.mark.parametrize("algorithm", ["lloyd", "elkan", "hamerly", "yinyang"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("shape", sorted(SHAPES))
 def test_bit_identical_for_any_numba_thread_count(
@@ -91,12 +91,13 @@ def test_bit_identical_for_any_numba_thread_count(
     _assert_bit_identical(results[0], results[1])
 
 
-def test_bit_identical_for_any_blas_thread_count():
+@pytest.mark.parametrize("algorithm", ["lloyd", "yinyang"])
+def test_bit_identical_for_any_blas_thread_count(algorithm):
     """The BLAS path may not depend on the BLAS thread count either."""
     threadpoolctl = pytest.importorskip("threadpoolctl")
     X, k, sw = _problem("gemm", np.float64)
     results = []
     for n_threads in THREAD_COUNTS:
         with threadpoolctl.threadpool_limits(limits=n_threads, user_api="blas"):
-            results.append(_everything(X, k, sw, "lloyd"))
+            results.append(_everything(X, k, sw, algorithm))
     _assert_bit_identical(results[0], results[1])

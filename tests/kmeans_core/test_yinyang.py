@@ -1,0 +1,131 @@
+"""Yinyang's two assignment paths against NumPy and against Lloyd.
+
+On Lloyd's BLAS shapes Yinyang switches between a full pass through BLAS (which
+resets every bound from the expanded form, lowered by its error bound) and
+direct group searches.  Both must keep the bounds true bounds of the direct
+distances, and any mix of them must give Lloyd's result bit for bit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from kmeans_core import drivers
+from kmeans_core._kernels.yinyang import yinyang_init_bounds
+from kmeans_core.drivers import (
+    _Workspace,
+    _YinyangSteps,
+    group_centers,
+    run_lloyd,
+    run_yinyang,
+    use_gemm,
+    yinyang_group_count,
+)
+
+DTYPES = [np.float64, np.float32]
+
+
+def _data(n, d, k, dtype, seed=0, offset=0.0, duplicates=False):
+    """Overlapping blobs (many near-ties between groups), optionally far from 0."""
+    rng = np.random.default_rng(seed)
+    means = rng.normal(scale=2.0, size=(k, d))
+    X = means[rng.integers(k, size=n)] + rng.normal(size=(n, d)) + offset
+    if duplicates:
+        X[n // 2 :: 7] = X[1]  # exact ties between rows
+    X = X.astype(dtype)
+    centers = X[rng.choice(n, size=k, replace=False)].copy()
+    return X, centers, rng.uniform(0.5, 2.0, size=n).astype(dtype)
+
+
+def _direct_distances(X, centers):
+    """All distances from direct differences, in float64."""
+    X64, C64 = X.astype(np.float64), centers.astype(np.float64)
+    return np.sqrt(((X64[:, None, :] - C64[None, :, :]) ** 2).sum(axis=2))
+
+
+def _check_bounds(X, centers, group_of, labels, upper, lower):
+    """Labels are the direct argmin; the bounds bound the direct distances."""
+    dist = _direct_distances(X, centers)
+    np.testing.assert_array_equal(labels, dist.argmin(axis=1))
+    own = dist[np.arange(len(X)), labels]
+    rtol = 1e-12 if X.dtype == np.float64 else 1e-6
+    np.testing.assert_allclose(upper, own, rtol=rtol)
+    others = dist.copy()
+    others[np.arange(len(X)), labels] = np.inf
+    for g in range(lower.shape[1]):
+        true_lower = others[:, group_of == g].min(axis=1)
+        assert np.all(lower[:, g] <= true_lower * (1 + rtol))
+        # The bounds must also be useful: close to the true value, not 0.
+        finite = np.isfinite(true_lower)
+        assert np.all(lower[finite, g] >= 0.99 * true_lower[finite] - 1e-3)
+
+
+def _steps(X, centers, w):
+    n, d = X.shape
+    k = centers.shape[0]
+    ws = _Workspace(X, k, X.mean(axis=0))
+    ws.gemm = use_gemm(k, d)
+    return _YinyangSteps(X, w, k, ws)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("offset", [0.0, 300.0])
+def test_blas_pass_sets_exact_labels_and_valid_bounds(dtype, offset):
+    X, centers, w = _data(3000, 24, 48, dtype, seed=1, offset=offset, duplicates=True)
+    assert use_gemm(48, 24)
+    steps = _steps(X, centers, w)
+    labels = np.empty(len(X), dtype=np.int32)
+    steps.start(centers, labels)
+    assert steps.full_passes == 1
+    _check_bounds(X, centers, steps.group_of, labels, steps.upper, steps.lower)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_tiled_first_pass_sets_exact_labels_and_tight_bounds(dtype):
+    X, centers, w = _data(2100, 5, 40, dtype, seed=2, duplicates=True)
+    n_groups = yinyang_group_count(40)
+    group_of = group_centers(centers, n_groups)
+    labels = np.empty(len(X), dtype=np.int32)
+    upper = np.empty(len(X), dtype=dtype)
+    lower = np.empty((len(X), n_groups), dtype=dtype)
+    starts = np.array([0, 1000, 2100])
+    sums = np.empty((2, 40, 5))
+    weights = np.empty((2, 40))
+    yinyang_init_bounds(
+        X, w, centers, group_of, starts, labels, upper, lower, sums, weights
+    )
+    _check_bounds(X, centers, group_of, labels, upper, lower)
+    # Computed from the same direct distances, the bounds are exact here.
+    dist = _direct_distances(X, centers)
+    dist[np.arange(len(X)), labels] = np.inf
+    for g in range(n_groups):
+        np.testing.assert_allclose(
+            lower[:, g], dist[:, group_of == g].min(axis=1), rtol=1e-6
+        )
+    expected = np.zeros((40, 5))
+    np.add.at(expected, labels, X.astype(np.float64) * w[:, None])
+    np.testing.assert_allclose(sums.sum(axis=0), expected, rtol=1e-12)
+    np.testing.assert_allclose(
+        weights.sum(axis=0), np.bincount(labels, w.astype(np.float64), 40)
+    )
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("speedup", [0.0, 4.0, np.inf], ids=["search", "mixed", "blas"])
+@pytest.mark.parametrize(
+    "shape", [(4000, 20, 64), (3000, 32, 120), (2500, 6, 70)], ids=str
+)
+def test_every_mix_of_passes_equals_lloyd(monkeypatch, shape, dtype, speedup):
+    """Searches only, BLAS passes only, or the measured mix: Lloyd's result."""
+    monkeypatch.setattr(drivers, "YINYANG_GEMM_SPEEDUP", speedup)
+    X, centers, w = _data(*shape, dtype, seed=3, offset=50.0, duplicates=True)
+    lloyd = run_lloyd(X, w, centers, max_iter=60, tol=0.0)
+    yinyang = run_yinyang(X, w, centers, max_iter=60, tol=0.0)
+    np.testing.assert_array_equal(yinyang.labels, lloyd.labels)
+    np.testing.assert_array_equal(yinyang.centers, lloyd.centers)
+    assert yinyang.n_iter == lloyd.n_iter
+    assert yinyang.inertia == lloyd.inertia
+    if speedup == 0.0:
+        # Group filtering must actually skip work.
+        assert yinyang.n_distance_evaluations < lloyd.n_distance_evaluations / 2

@@ -87,6 +87,62 @@ def gather_rows_transposed(X, rows, first, n_rows, xt):
 
 
 @njit(inline="always", fastmath=FASTMATH)
+def squared_distances_to_labels(X, rows, first, n_rows, centers, labels, dist):
+    """``dist[t]`` = squared distance from row ``rows[first + t]`` to its own center.
+
+    The pruning kernels tighten many upper bounds per pass, one distance per
+    row.  Row by row, each distance is one chain of d dependent additions that
+    waits on the latency of every addition; here eight rows run side by side,
+    so eight independent chains keep the CPU busy.  Each is still summed over
+    features in index order and equals ``squared_distance(X, i, centers,
+    labels[i])`` bit for bit.
+
+    IN X, rows (int64 row indices), first, n_rows, centers, labels;
+    OUT dist (the first ``n_rows`` entries).
+    """
+    n_features = X.shape[1]
+    n_eights = n_rows // 8 * 8
+    for t in range(0, n_eights, 8):
+        i0, i1, i2, i3 = (
+            rows[first + t],
+            rows[first + t + 1],
+            rows[first + t + 2],
+            rows[first + t + 3],
+        )
+        i4, i5, i6, i7 = (
+            rows[first + t + 4],
+            rows[first + t + 5],
+            rows[first + t + 6],
+            rows[first + t + 7],
+        )
+        j0, j1, j2, j3 = labels[i0], labels[i1], labels[i2], labels[i3]
+        j4, j5, j6, j7 = labels[i4], labels[i5], labels[i6], labels[i7]
+        s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = X.dtype.type(0.0)
+        for f in range(n_features):
+            d0 = X[i0, f] - centers[j0, f]
+            s0 += d0 * d0
+            d1 = X[i1, f] - centers[j1, f]
+            s1 += d1 * d1
+            d2 = X[i2, f] - centers[j2, f]
+            s2 += d2 * d2
+            d3 = X[i3, f] - centers[j3, f]
+            s3 += d3 * d3
+            d4 = X[i4, f] - centers[j4, f]
+            s4 += d4 * d4
+            d5 = X[i5, f] - centers[j5, f]
+            s5 += d5 * d5
+            d6 = X[i6, f] - centers[j6, f]
+            s6 += d6 * d6
+            d7 = X[i7, f] - centers[j7, f]
+            s7 += d7 * d7
+        dist[t], dist[t + 1], dist[t + 2], dist[t + 3] = s0, s1, s2, s3
+        dist[t + 4], dist[t + 5], dist[t + 6], dist[t + 7] = s4, s5, s6, s7
+    for t in range(n_eights, n_rows):
+        i = rows[first + t]
+        dist[t] = squared_distance(X, i, centers, labels[i])
+
+
+@njit(inline="always", fastmath=FASTMATH)
 def squared_distances_in_tile(xt, n_rows, points, j, dist):
     """``dist[t]`` = squared distance from column ``t`` of ``xt`` to ``points[j]``.
 

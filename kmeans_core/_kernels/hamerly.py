@@ -20,8 +20,8 @@ from .._config import CACHE, FASTMATH, TILE_ROWS
 from .common import accumulate_row
 from .distances import (
     gather_rows_transposed,
-    squared_distance,
     squared_distances_in_tile,
+    squared_distances_to_labels,
 )
 
 
@@ -106,9 +106,11 @@ def hamerly_assign_accumulate(
     """One Hamerly assignment pass with per-block partial sums.
 
     Per block: first the bound tests, row by row, collecting the rows whose
-    bounds fail even after tightening; then the full searches for those rows,
-    a tile at a time (vectorised over samples); then the accumulation, in row
-    order, so the sums are added exactly as Lloyd's kernels add them.
+    bounds fail; then their upper bounds are tightened (eight rows side by
+    side), keeping the rows whose bounds fail even so; then the full searches
+    for those rows, a tile at a time (vectorised over samples); then the
+    accumulation, in row order, so the sums are added exactly as Lloyd's
+    kernels add them.
 
     IN X, sample_weight, centers, distance_next_center (k,) (half the distance
     to the nearest other center), block_starts, accumulate;
@@ -117,19 +119,27 @@ def hamerly_assign_accumulate(
     n_clusters = centers.shape[0]
     for b in prange(block_starts.shape[0] - 1):
         start, stop = block_starts[b], block_starts[b + 1]
-        pending = np.empty(stop - start, dtype=np.int64)
-        n_pending = 0
-        evaluations = 0
+        doubtful = np.empty(stop - start, dtype=np.int64)
+        thresholds = np.empty(stop - start, dtype=X.dtype)  # per doubtful row
+        n_doubtful = 0
         for i in range(start, stop):
-            label = labels[i]
-            threshold = max(distance_next_center[label], lower[i])
+            threshold = max(distance_next_center[labels[i]], lower[i])
             if upper[i] > threshold:
-                # Tighten the upper bound first: one distance may be enough.
-                upper[i] = np.sqrt(squared_distance(X, i, centers, label))
-                evaluations += 1
-                if upper[i] > threshold:
-                    pending[n_pending] = i
-                    n_pending += 1
+                doubtful[n_doubtful] = i
+                thresholds[n_doubtful] = threshold
+                n_doubtful += 1
+        # Tighten those upper bounds first: one distance may be enough.
+        dist = np.empty(n_doubtful, dtype=X.dtype)
+        squared_distances_to_labels(X, doubtful, 0, n_doubtful, centers, labels, dist)
+        pending = np.empty(n_doubtful, dtype=np.int64)
+        n_pending = 0
+        for t in range(n_doubtful):
+            i = doubtful[t]
+            upper[i] = np.sqrt(dist[t])
+            if upper[i] > thresholds[t]:
+                pending[n_pending] = i
+                n_pending += 1
+        evaluations = n_doubtful
         scratch = _tile_scratch(X)
         for first in range(0, n_pending, TILE_ROWS):
             n_rows = min(TILE_ROWS, n_pending - first)

@@ -32,8 +32,8 @@ from .._config import CACHE, FASTMATH, TILE_ROWS
 from .common import accumulate_row
 from .distances import (
     gather_rows_transposed,
-    squared_distance,
     squared_distances_in_tile,
+    squared_distances_to_labels,
     transpose_rows,
 )
 from .lloyd import accumulate_slab, nearest_from_dots
@@ -118,34 +118,6 @@ def yinyang_init_bounds(
             accumulate_row(X, i, sample_weight[i], labels[i], block_sums, block_weights)
 
 
-@njit(inline="always", fastmath=FASTMATH)
-def _loosen_and_filter(X, i, centers, center_shift, group_shift, labels, upper, lower):
-    """Loosen row ``i``'s bounds by the drifts and apply the global filter.
-
-    Returns ``(squared, evaluated)``: the squared distance to the own center
-    when the filter failed even after tightening the upper bound with it
-    (``-1`` when the row cannot change cluster), and whether that distance was
-    computed.  Sets ``upper[i]`` and the loosened ``lower[i]``.
-    """
-    label = labels[i]
-    bound = upper[i] + center_shift[label]
-    smallest_lower = X.dtype.type(np.inf)
-    for g in range(lower.shape[1]):
-        value = lower[i, g] - group_shift[g]
-        lower[i, g] = value
-        if value < smallest_lower:
-            smallest_lower = value
-    if bound <= smallest_lower:
-        upper[i] = bound
-        return X.dtype.type(-1.0), False
-    squared = squared_distance(X, i, centers, label)
-    bound = np.sqrt(squared)
-    upper[i] = bound
-    if bound <= smallest_lower:
-        return X.dtype.type(-1.0), True
-    return squared, True
-
-
 @njit(parallel=True, fastmath=FASTMATH, cache=CACHE)
 def yinyang_filter(
     X,
@@ -165,8 +137,10 @@ def yinyang_filter(
 
     Row by row: the bounds are loosened by the drifts; a row whose upper bound
     is below all its group bounds keeps its label.  For the others the upper
-    bound is tightened with one distance, and if the filter still fails the row
-    is left in doubt for ``yinyang_search_accumulate`` (or for a full pass).
+    bound is tightened with the distance to the own center (eight rows side by
+    side, see ``squared_distances_to_labels``), and if the filter still
+    fails the row is left in doubt for ``yinyang_search_accumulate`` (or for a
+    full pass).
 
     IN X, centers, center_shift (k,) and group_shift (t,) (the drifts since the
     bounds were last valid, rounded up), group_ptr (t + 1,), block_starts,
@@ -178,19 +152,37 @@ def yinyang_filter(
     """
     n_groups = group_ptr.shape[0] - 1
     for b in prange(block_starts.shape[0] - 1):
-        evaluations = 0
+        start, stop = block_starts[b], block_starts[b + 1]
+        doubtful = np.empty(stop - start, dtype=np.int64)
+        smallest = np.empty(stop - start, dtype=X.dtype)  # per doubtful row
+        n_doubtful = 0
+        for i in range(start, stop):
+            bound = upper[i] + center_shift[labels[i]]
+            upper[i] = bound
+            best_sq[i] = -1.0
+            smallest_lower = X.dtype.type(np.inf)
+            for g in range(n_groups):
+                value = lower[i, g] - group_shift[g]
+                lower[i, g] = value
+                if value < smallest_lower:
+                    smallest_lower = value
+            if bound > smallest_lower:
+                doubtful[n_doubtful] = i
+                smallest[n_doubtful] = smallest_lower
+                n_doubtful += 1
+        dist = np.empty(n_doubtful, dtype=X.dtype)
+        squared_distances_to_labels(X, doubtful, 0, n_doubtful, centers, labels, dist)
         estimate = 0
-        for i in range(block_starts[b], block_starts[b + 1]):
-            squared, evaluated = _loosen_and_filter(
-                X, i, centers, center_shift, group_shift, labels, upper, lower
-            )
-            evaluations += evaluated
-            best_sq[i] = squared
-            if squared >= 0.0:
+        for t in range(n_doubtful):
+            i = doubtful[t]
+            bound = np.sqrt(dist[t])
+            upper[i] = bound
+            if bound > smallest[t]:
+                best_sq[i] = dist[t]
                 for g in range(n_groups):
-                    if lower[i, g] < upper[i]:
+                    if lower[i, g] < bound:
                         estimate += group_ptr[g + 1] - group_ptr[g]
-        counts[b] = evaluations
+        counts[b] = n_doubtful
         estimates[b] = estimate
 
 
@@ -415,9 +407,16 @@ def yinyang_bounds_from_dots(
             score = half - row[r]
             if score < scores[r] and best_label[r] != j:
                 scores[r] = score
+    # Upper bounds: the direct distances to the labels.
+    dist = np.empty(n_rows, dtype=X.dtype)
+    slab = X[slab_start : slab_start + n_rows]
+    squared_distances_to_labels(
+        slab, np.arange(n_rows), 0, n_rows, centers, best_label, dist
+    )
+    for r in range(n_rows):
+        upper[slab_start + r] = np.sqrt(dist[r])
     for r in range(n_rows):
         i = slab_start + r
-        upper[i] = np.sqrt(squared_distance(X, i, centers, best_label[r]))
         radius_sq = row_radius[i] * row_radius[i]
         slack = 3.0 * error_bound[r]
         for g in range(n_groups):

@@ -129,3 +129,39 @@ def test_every_mix_of_passes_equals_lloyd(monkeypatch, shape, dtype, speedup):
     if speedup == 0.0:
         # Group filtering must actually skip work.
         assert yinyang.n_distance_evaluations < lloyd.n_distance_evaluations / 2
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n_features", [1, 7, 33])
+def test_distances_to_labels_equal_squared_distance_bit_for_bit(dtype, n_features):
+    """The eight-chain helper the bound tightening uses must round like
+    ``squared_distance``, or a near-tie could be decided differently."""
+    from numba import njit
+
+    from kmeans_core._kernels.distances import (
+        squared_distance,
+        squared_distances_to_labels,
+    )
+
+    @njit
+    def eight_chains(X, rows, centers, labels, out):
+        squared_distances_to_labels(X, rows, 0, rows.shape[0], centers, labels, out)
+
+    @njit
+    def one_by_one(X, rows, centers, labels, out):
+        for t in range(rows.shape[0]):
+            out[t] = squared_distance(X, rows[t], centers, labels[rows[t]])
+
+    X, centers, _ = _data(300, n_features, 9, dtype, seed=4, offset=10.0)
+    rng = np.random.default_rng(4)
+    labels = rng.integers(9, size=300).astype(np.int32)
+    rows = rng.choice(300, size=21, replace=False).astype(np.int64)  # 8 + 8 + 5
+    fast = np.empty(21, dtype=dtype)
+    slow = np.empty(21, dtype=dtype)
+    eight_chains(X, rows, centers, labels, fast)
+    one_by_one(X, rows, centers, labels, slow)
+    assert fast.tobytes() == slow.tobytes()
+    expected = ((X[rows].astype(np.float64) - centers[labels[rows]]) ** 2).sum(axis=1)
+    np.testing.assert_allclose(
+        fast, expected, rtol=1e-5 if dtype == np.float32 else 1e-12
+    )

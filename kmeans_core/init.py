@@ -14,8 +14,15 @@ from typing import Any
 import numpy as np
 
 from ._blocks import block_starts
-from ._kernels.seeding import candidate_potentials, distances_to_point, update_closest
+from ._kernels.seeding import (
+    candidate_potentials,
+    distances_to_point,
+    lower_from_dots,
+    potentials_from_dots,
+    update_closest,
+)
 from ._kernels.small import kmeans_plusplus_serial
+from ._threads import run_in_workers, single_threaded_blas
 from ._validation import (
     check_array,
     check_centers,
@@ -78,58 +85,129 @@ class _DirectScorer:
 
 
 class _BlasScorer:
-    """Candidate scoring through BLAS, one slab of rows at a time (high d).
+    """Candidate scoring through BLAS (high d).
 
     With m the data mean and c' = c - m, the squared distance is
     ``|x - m|^2 - 2 (x . c' - m . c') + |c'|^2``: ``|x - m|^2`` is computed once
     from direct differences, and the one BLAS product, ``x . c'``, runs on X as
     it is (no copy), so its rounding error scales with |x| |c'| (about
     ``d * eps * |m| * |c'|`` for data far from the origin) rather than with |x|^2
-    as in the textbook expansion.  Negative results are clipped to 0.  Only a
-    slab of distances exists at any time.
+    as in the textbook expansion.  Negative results are clipped to 0.
+
+    The rows are cut into fixed slabs, one per worker thread at a time (BLAS
+    single-threaded inside, as on Lloyd's BLAS path, so the products and hence
+    the seeds do not depend on any thread count).  Per slab, BLAS writes the
+    dot products with the L candidates in X's dtype and one Numba pass turns
+    them into potentials (``_kernels.seeding.potentials_from_dots``).  Where
+    the products take at most a quarter of X's memory (``n_candidates <= d /
+    4``) they are kept for all rows, and the chosen candidate lowers
+    ``closest`` from them without a second product.
     """
 
-    _SLAB_ROWS = 65536
+    _MIN_SLAB_ROWS = 8192
+    _MAX_SLABS = 16
 
-    def __init__(self, X: np.ndarray, sample_weight: np.ndarray):
-        self.X = X
-        self.weights = sample_weight.astype(np.float64)
+    def __init__(
+        self,
+        X: np.ndarray,
+        sample_weight: np.ndarray,
+        n_candidates: int,
+    ):
+        self.X, self.sample_weight = X, sample_weight
         self.mean = X.mean(axis=0, dtype=np.float64)
         self.row_norms = np.empty(X.shape[0])
         distances_to_point(X, self.mean[np.newaxis].astype(X.dtype), self.row_norms)
+        n_samples = X.shape[0]
+        n_slabs = min(self._MAX_SLABS, -(-n_samples // self._MIN_SLAB_ROWS))
+        self.bounds = np.linspace(0, n_samples, n_slabs + 1).round().astype(int)
+        kept = 4 * n_candidates <= X.shape[1]
+        self.dots = np.empty((n_samples, n_candidates), X.dtype) if kept else None
+        self.partial = np.empty((n_slabs, n_candidates))
+        self.scored = None  # (offsets, norms) of the candidates in self.dots
 
-    def _slabs(self, candidates: np.ndarray):
-        """Yield (start, stop, squared distances of the slab to the candidates)."""
+    def _expansion(self, candidates: np.ndarray):
+        """``(c' transposed in X's dtype, m . c', |c'|^2)`` for the candidates."""
         points = candidates - self.mean
-        points_t = points.T.astype(self.X.dtype)
-        offsets = self.mean @ points.T
-        norms = np.einsum("ij,ij->i", points, points)
-        for start in range(0, self.X.shape[0], self._SLAB_ROWS):
-            rows = self.X[start : start + self._SLAB_ROWS]
-            stop = start + rows.shape[0]
-            distances = (rows @ points_t).astype(np.float64)
-            distances -= offsets
-            distances *= -2.0
-            distances += self.row_norms[start:stop, np.newaxis]
-            distances += norms
-            yield start, stop, np.maximum(distances, 0.0, out=distances)
+        points_t = np.ascontiguousarray(points.T, dtype=self.X.dtype)
+        return points_t, self.mean @ points.T, np.einsum("ij,ij->i", points, points)
+
+    def _for_each_slab(self, points_t: np.ndarray, keep: bool, task) -> None:
+        """``task(slab, start, stop, dots)`` for every slab, on worker threads."""
+
+        def one_slab(slab: int) -> None:
+            start, stop = self.bounds[slab], self.bounds[slab + 1]
+            if keep:
+                dots = self.dots[start:stop]
+                np.matmul(self.X[start:stop], points_t, out=dots)
+            else:
+                dots = self.X[start:stop] @ points_t
+            task(slab, start, stop, dots)
+
+        with single_threaded_blas():
+            run_in_workers(one_slab, range(self.bounds.shape[0] - 1))
+
+    def _lower_with(self, closest: np.ndarray, candidate: np.ndarray) -> None:
+        points_t, offsets, norms = self._expansion(candidate)
+
+        def task(slab, start, stop, dots):
+            lower_from_dots(
+                dots,
+                0,
+                offsets[0],
+                norms[0],
+                self.row_norms[start:stop],
+                closest[start:stop],
+            )
+
+        self._for_each_slab(points_t, False, task)
 
     def distances_to(self, point: np.ndarray) -> np.ndarray:
-        closest = np.empty(self.X.shape[0])
-        for start, stop, distances in self._slabs(point):
-            closest[start:stop] = distances[:, 0]
+        closest = np.full(self.X.shape[0], np.inf)
+        self._lower_with(closest, point)
         return closest
 
     def potentials(self, candidates: np.ndarray, closest: np.ndarray) -> np.ndarray:
+        points_t, offsets, norms = self._expansion(candidates)
+        keep = self.dots is not None and candidates.shape[0] == self.dots.shape[1]
+        partial = self.partial[:, : candidates.shape[0]]
+
+        def task(slab, start, stop, dots):
+            potentials_from_dots(
+                dots,
+                offsets,
+                norms,
+                self.row_norms[start:stop],
+                closest[start:stop],
+                self.sample_weight[start:stop],
+                partial[slab],
+            )
+
+        self._for_each_slab(points_t, keep, task)
+        self.scored = (offsets, norms) if keep else None
         total = np.zeros(candidates.shape[0])
-        for start, stop, distances in self._slabs(candidates):
-            np.minimum(distances, closest[start:stop, np.newaxis], out=distances)
-            total += self.weights[start:stop] @ distances
+        for slab in range(partial.shape[0]):  # in slab order: thread-independent
+            total += partial[slab]
         return total
 
     def lower(self, closest: np.ndarray, candidates: np.ndarray, best: int) -> None:
-        for start, stop, distances in self._slabs(candidates[best : best + 1]):
-            np.minimum(closest[start:stop], distances[:, 0], out=closest[start:stop])
+        if self.scored is None:
+            self._lower_with(closest, candidates[best : best + 1])
+            return
+        # The scoring pass's products: the same distances, no second product.
+        offsets, norms = self.scored
+
+        def one_slab(slab: int) -> None:
+            start, stop = self.bounds[slab], self.bounds[slab + 1]
+            lower_from_dots(
+                self.dots[start:stop],
+                best,
+                offsets[best],
+                norms[best],
+                self.row_norms[start:stop],
+                closest[start:stop],
+            )
+
+        run_in_workers(one_slab, range(self.bounds.shape[0] - 1))
 
 
 def _kmeans_plusplus(
@@ -160,7 +238,9 @@ def _kmeans_plusplus(
     indices[0] = first
 
     if n_features >= _BLAS_MIN_FEATURES:
-        scorer: _DirectScorer | _BlasScorer = _BlasScorer(X, sample_weight)
+        scorer: _DirectScorer | _BlasScorer = _BlasScorer(
+            X, sample_weight, n_local_trials
+        )
     else:
         scorer = _DirectScorer(X, sample_weight, starts, n_local_trials)
     closest = scorer.distances_to(centers[0:1])

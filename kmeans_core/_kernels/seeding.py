@@ -8,7 +8,9 @@ matrix; the caller may pass one to keep the scoring pass's distances
 Rows are handled in tiles transposed to features x rows
 (``distances.transpose_rows``), so the distance loops run over samples and
 vectorise; each distance is still summed in feature order and equals
-``squared_distance``.
+``squared_distance``.  For high d, ``init._BlasScorer`` has BLAS compute the
+dot products and ``potentials_from_dots`` / ``lower_from_dots`` finish them in
+one pass each.
 """
 
 from __future__ import annotations
@@ -105,3 +107,55 @@ def update_closest(X, point, closest):
     IN X (n, d), point (1, d); INOUT closest (n,) float64.
     """
     _point_distances(X, point, closest, True)
+
+
+@njit(inline="always", fastmath=FASTMATH)
+def _expanded_distance(dot, offset, row_norm, norm):
+    """``|x - m|^2 - 2 (x . c' - m . c') + |c'|^2`` in float64, clipped at 0.
+
+    The operations run in a fixed order, so the scoring pass, ``lower`` and
+    ``distances_to`` all get the same number for the same row and candidate.
+    """
+    value = (np.float64(dot) - offset) * -2.0 + row_norm + norm
+    return value if value > 0.0 else 0.0
+
+
+@njit(nogil=True, fastmath=FASTMATH, cache=CACHE)
+def potentials_from_dots(dots, offsets, norms, row_norms, closest, sample_weight, out):
+    """Weighted potentials of L candidates over one slab, from BLAS dot products.
+
+    ``dots[r, c]`` is ``x . (candidate_c - m)`` (m the data mean) for the slab's
+    row r, from which ``_expanded_distance`` gives the squared distance; each
+    row adds ``w * min(closest, distance)`` to ``out[c]``, in row order.  One
+    pass over the slab's n x L products replaces several NumPy passes over a
+    float64 copy.  Serial and ``nogil``: the caller runs one slab per worker
+    thread, with fixed slab boundaries, and adds the slabs in order.
+
+    IN dots (rows, L), offsets (L,) ``m . c'``, norms (L,) ``|c'|^2``,
+    row_norms (rows,) ``|x - m|^2``, closest (rows,) float64, sample_weight
+    (rows,); OUT out (L,) float64.
+    """
+    n_candidates = dots.shape[1]
+    out[:] = 0.0
+    for r in range(dots.shape[0]):
+        weight = np.float64(sample_weight[r])
+        current = closest[r]
+        for c in range(n_candidates):
+            dist = _expanded_distance(dots[r, c], offsets[c], row_norms[r], norms[c])
+            out[c] += weight * (dist if dist < current else current)
+
+
+@njit(nogil=True, fastmath=FASTMATH, cache=CACHE)
+def lower_from_dots(dots, column, offset, norm, row_norms, closest):
+    """Lower ``closest`` with one candidate's distances, from its dot products.
+
+    Serial and ``nogil``, one slab per worker thread, like
+    ``potentials_from_dots``.
+
+    IN dots (rows, L), column (which candidate), offset, norm, row_norms
+    (rows,); INOUT closest (rows,) float64 (pass inf to get the distances).
+    """
+    for r in range(dots.shape[0]):
+        dist = _expanded_distance(dots[r, column], offset, row_norms[r], norm)
+        if dist < closest[r]:
+            closest[r] = dist

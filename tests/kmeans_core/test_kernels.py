@@ -311,7 +311,7 @@ def test_blas_seeding_scorer_matches_direct_kernels(dtype):
     X = X + dtype(500.0)
     candidates = np.ascontiguousarray(X[[3, 70, 1500, 2999]])
     direct = _DirectScorer(X, w, block_starts(n, 4, d), n_candidates=4)
-    blas = _BlasScorer(X, w)
+    blas = _BlasScorer(X, w, n_candidates=4)
     # The BLAS product x . (c - m) is off by at most about d * eps * |x| |c - m|
     # (doubled in the expansion); allow twice that.
     Xd = X.astype(np.float64)
@@ -355,8 +355,57 @@ def test_direct_scorer_lowers_closest_the_same_with_or_without_kept_distances(dt
         potentials = scorer.potentials(candidates, lowered)
         scorer.lower(lowered, candidates, int(np.argmin(potentials)))
         results.append((potentials, lowered))
+    # The same products for the scoring pass (fixed slabs, single-threaded
+    # BLAS), so the same potentials bit for bit.
     np.testing.assert_array_equal(results[0][0], results[1][0])
-    np.testing.assert_array_equal(results[0][1], results[1][1])
+    # Without kept products, the chosen candidate's distances come from a
+    # one-column product, which BLAS rounds differently: equal to rounding.
+    scale = np.abs(X.astype(np.float64)).max() ** 2
+    eps = np.finfo(dtype).eps
+    np.testing.assert_allclose(results[0][1], results[1][1], atol=8 * d * eps * scale)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_blas_scorer_lowers_closest_the_same_with_or_without_kept_products(
+    dtype, monkeypatch
+):
+    from kmeans_core.init import _BlasScorer
+
+    monkeypatch.setattr(_BlasScorer, "_MIN_SLAB_ROWS", 1000)
+    n, d = 3000, 24
+    X, _, w = _data(n, d, 5, dtype, seed=9, weighted=True)
+    candidates = np.ascontiguousarray(X[[5, 900, 2100, 2998]])
+    keeping = _BlasScorer(X, w, n_candidates=4)  # 4 * 4 <= 24: kept
+    computing = _BlasScorer(X, w, n_candidates=7)  # 4 * 7 > 24: not
+    assert keeping.dots.shape == (n, 4) and computing.dots is None
+    assert keeping.bounds.shape[0] > 2  # several slabs
+    closest = keeping.distances_to(X[10:11])
+    np.testing.assert_array_equal(computing.distances_to(X[10:11]), closest)
+    results = []
+    for scorer in (keeping, computing):
+        lowered = closest.copy()
+        potentials = scorer.potentials(candidates, lowered)
+        scorer.lower(lowered, candidates, int(np.argmin(potentials)))
+        results.append((potentials, lowered))
+    # The same products for the scoring pass (fixed slabs, single-threaded
+    # BLAS), so the same potentials bit for bit.
+    np.testing.assert_array_equal(results[0][0], results[1][0])
+    # Without kept products, the chosen candidate's distances come from a
+    # one-column product, which BLAS rounds differently: equal to rounding.
+    scale = np.abs(X.astype(np.float64)).max() ** 2
+    eps = np.finfo(dtype).eps
+    np.testing.assert_allclose(results[0][1], results[1][1], atol=8 * d * eps * scale)
+    # And against the NumPy reference, which takes direct differences.
+    expected = reference.squared_distances(X.astype(np.float64), X[10:11]).ravel()
+    expected = np.minimum(
+        expected,
+        reference.squared_distances(
+            X.astype(np.float64), candidates[int(np.argmin(results[0][0]))][None]
+        ).ravel(),
+    )
+    np.testing.assert_allclose(
+        results[0][1], expected, rtol=RTOL[dtype], atol=1e-5 * scale
+    )
 
 
 @pytest.mark.parametrize("weighted", [False, True])

@@ -101,3 +101,22 @@ def test_bit_identical_for_any_blas_thread_count(algorithm):
         with threadpoolctl.threadpool_limits(limits=n_threads, user_api="blas"):
             results.append(_everything(X, k, sw, algorithm))
     _assert_bit_identical(results[0], results[1])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_blas_seeding_is_bit_identical_for_any_thread_count(dtype, numba_threads):
+    """High-d k-means++ scores through BLAS on fixed slabs of rows."""
+    from kmeans_core.init import _BLAS_MIN_FEATURES
+
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    if numba.config.NUMBA_NUM_THREADS < max(THREAD_COUNTS):
+        pytest.skip("Numba was started with fewer threads than the test needs")
+    n, d = 20000, _BLAS_MIN_FEATURES + 8  # several slabs
+    X = blobs(seed=3, n_samples=n, n_features=d, n_clusters=12).astype(dtype)
+    sw = positive_weights(n, seed=3)
+    results = []
+    for n_threads in THREAD_COUNTS:
+        numba_threads(n_threads)
+        with threadpoolctl.threadpool_limits(limits=n_threads, user_api="blas"):
+            results.append(kmeans_plusplus(X, 40, sample_weight=sw, random_state=0))
+    _assert_bit_identical(results[0], results[1])

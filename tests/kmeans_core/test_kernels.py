@@ -336,6 +336,14 @@ def test_blas_seeding_scorer_matches_direct_kernels(dtype):
     )
 
 
+def _score_and_lower(scorer, candidates, closest):
+    """One k-means++ step with a scorer: (potentials, lowered closest)."""
+    lowered = closest.copy()
+    potentials = scorer.potentials(candidates, lowered)
+    scorer.lower(lowered, candidates, int(np.argmin(potentials)))
+    return potentials, lowered
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_direct_scorer_lowers_closest_the_same_with_or_without_kept_distances(dtype):
     from kmeans_core.init import _DirectScorer
@@ -349,20 +357,9 @@ def test_direct_scorer_lowers_closest_the_same_with_or_without_kept_distances(dt
     assert keeping.distances.shape == (4, n)
     assert computing.distances.shape == (0, n)
     closest = keeping.distances_to(X[10:11])
-    results = []
-    for scorer in (keeping, computing):
-        lowered = closest.copy()
-        potentials = scorer.potentials(candidates, lowered)
-        scorer.lower(lowered, candidates, int(np.argmin(potentials)))
-        results.append((potentials, lowered))
-    # The same products for the scoring pass (fixed slabs, single-threaded
-    # BLAS), so the same potentials bit for bit.
+    results = [_score_and_lower(s, candidates, closest) for s in (keeping, computing)]
     np.testing.assert_array_equal(results[0][0], results[1][0])
-    # Without kept products, the chosen candidate's distances come from a
-    # one-column product, which BLAS rounds differently: equal to rounding.
-    scale = np.abs(X.astype(np.float64)).max() ** 2
-    eps = np.finfo(dtype).eps
-    np.testing.assert_allclose(results[0][1], results[1][1], atol=8 * d * eps * scale)
+    np.testing.assert_array_equal(results[0][1], results[1][1])
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -381,12 +378,7 @@ def test_blas_scorer_lowers_closest_the_same_with_or_without_kept_products(
     assert keeping.bounds.shape[0] > 2  # several slabs
     closest = keeping.distances_to(X[10:11])
     np.testing.assert_array_equal(computing.distances_to(X[10:11]), closest)
-    results = []
-    for scorer in (keeping, computing):
-        lowered = closest.copy()
-        potentials = scorer.potentials(candidates, lowered)
-        scorer.lower(lowered, candidates, int(np.argmin(potentials)))
-        results.append((potentials, lowered))
+    results = [_score_and_lower(s, candidates, closest) for s in (keeping, computing)]
     # The same products for the scoring pass (fixed slabs, single-threaded
     # BLAS), so the same potentials bit for bit.
     np.testing.assert_array_equal(results[0][0], results[1][0])

@@ -110,23 +110,27 @@ def direct_kernels(X: np.ndarray) -> DirectKernels:
 def auto_algorithm(n_clusters: int, n_features: int) -> str:
     """The algorithm that ``algorithm="auto"`` runs for this shape.
 
-    Hamerly where it measured faster than Lloyd: on Lloyd's BLAS path (k >= 32,
-    d >= 16) up to k = 128.  Full fits from one init, float32, ``python -m
-    benchmarks.compare --variants --repeats 1``; Hamerly's time over Lloyd's:
+    Measured on full fits from one init (float32, best of 3 interleaved runs,
+    random-row and k-means++ inits), time over Lloyd's:
 
-    * k = 32-64: 0.73 (200000x16 k=32), 0.58 (300000x32 k=40), 0.80
-      (200000x16 k=64), 0.72 (200000x32 k=64), 0.69 (100000x48 k=64), 0.60
-      (50000x128 k=64);
-    * k = 128: 0.78 (200000x32), 0.57 (100000x64), 0.80 (50000x128).
+    * Hamerly on Lloyd's BLAS path (k >= 32, d >= 16) while k * d < 16384:
+      0.51-0.75 for k = 64-128 (200000x32 k=64: 0.54-0.63), 0.56-0.60 at
+      100000x16 k=256, 0.69-0.90 at 100000x32 k=256 (Yinyang 0.74-0.99).
+    * Yinyang from k * d >= 16384 with k >= 128, where one lower bound prunes
+      too little: 0.61-0.77 at 100000x64 k=256 (Hamerly 0.76-0.97), 0.74-0.94
+      at k = 512, 0.65-0.81 at 20000x128 k=1024 (Hamerly 2.6-3.0) and 0.70-0.81
+      at 50000x16 k=1024.
+    * Lloyd elsewhere: at d <= 8 its unrolled kernels are hard to beat
+      (200000x4 k=128: Hamerly 1.36, Yinyang 1.89), and for k < 32 there is
+      little to prune.
 
-    Lloyd elsewhere: 0.99-1.03 at k = 256 (100000x32, 100000x64), 3.3 at
-    20000x128 k=1024 (one lower bound prunes too little when k is large), and
-    1.3-1.4 at d <= 8 (200000x4 k=128, 500000x2 k=64), where Lloyd's unrolled
-    kernels are hard to beat.  Both give identical results.
+    All of them give identical results.
     """
-    if use_gemm(n_clusters, n_features) and n_clusters <= 128:
-        return "hamerly"
-    return "lloyd"
+    if not use_gemm(n_clusters, n_features):
+        return "lloyd"
+    if n_clusters >= 128 and n_clusters * n_features >= 16384:
+        return "yinyang"
+    return "hamerly"
 
 
 class _Workspace:
@@ -538,8 +542,17 @@ class _YinyangSteps(_BoundedSteps):
 
 
 def yinyang_group_count(n_clusters: int) -> int:
-    """Number of center groups: about k/10, as Ding et al. recommend."""
-    return max(1, (n_clusters + 5) // 10)
+    """Number of center groups: about k/20.
+
+    Ding et al. recommend k/10 for a search that goes center by center.  Ours
+    gathers the rows that need a group into tiles, which costs about as much
+    per (row, group) as scoring ten centers, so larger groups pay off: full
+    fits from one init took 0.79-0.94x the time with k/20 as with k/10 at
+    100000x16 k=128, 100000x64 k=256, 50000x32 k=512 and 20000x128 k=1024, and
+    the same at 200000x32 k=64 (float32; group sizes of 20 and 32 measured
+    alike).  The bounds take n x k/20 floats.
+    """
+    return max(1, (n_clusters + 10) // 20)
 
 
 def group_centers(centers: np.ndarray, n_groups: int) -> np.ndarray:

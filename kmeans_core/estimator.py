@@ -160,13 +160,14 @@ class KMeans:
     algorithm : {"lloyd", "elkan", "hamerly", "yinyang", "auto"}, default="lloyd"
         "lloyd" is the exhaustive assignment.  "elkan" (n x k bounds),
         "hamerly" (two bounds per sample) and "yinyang" (bounds per group of
-        about k/10 centers) prune distance computations with the triangle
+        about k/20 centers) prune distance computations with the triangle
         inequality and return exactly Lloyd's labels, centers and ``n_iter_``.
         "auto" picks the fastest for the shape, from our measurements
-        (``python -m benchmarks.compare --variants``): "hamerly" for
-        32 <= k <= 128 with d >= 16, where it took 0.57-0.80x Lloyd's time, and
-        "lloyd" elsewhere (Hamerly is no faster at k >= 256 and slower at
-        d <= 8; Elkan and Yinyang were slower on every shape measured).
+        (``python -m benchmarks.compare --variants``): for k >= 32 and
+        d >= 16, "hamerly" while k * d < 16384 (0.5-0.9x Lloyd's time) and
+        "yinyang" from k >= 128 and k * d >= 16384 (0.6-0.9x); "lloyd"
+        elsewhere (both pruners are slower at d <= 8, and Elkan was slower on
+        every shape measured).
     record_history : bool, default=False
         Keep, for the best run, the centers and inertia after every iteration
         in ``history_`` (for learning and plotting; costs one inertia pass per

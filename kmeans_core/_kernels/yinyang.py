@@ -1,6 +1,6 @@
 """Yinyang k-means (Ding et al., ICML 2015): bounds per group of centers.
 
-The centers are split once into ``t`` groups (about k/10, by clustering the
+The centers are split once into ``t`` groups (about k/20, by clustering the
 initial centers).  Each sample keeps an upper bound on the distance to its own
 center and one lower bound per group: the distance to the nearest center of
 that group other than its own.  When centers move, the upper bound grows by

@@ -535,9 +535,13 @@ def test_numpy_integers_are_integers(n_clusters):
     "n_clusters, n_features, expected",
     [
         (32, 16, "hamerly"),
-        (128, 128, "hamerly"),
-        (129, 32, "lloyd"),  # larger k: Hamerly's one lower bound prunes too little
-        (64, 15, "lloyd"),  # low d: Lloyd's direct kernels
+        (128, 64, "hamerly"),
+        (256, 32, "hamerly"),
+        (128, 128, "yinyang"),  # large k * d: one lower bound prunes too little
+        (256, 64, "yinyang"),
+        (1024, 16, "yinyang"),
+        (64, 512, "hamerly"),  # few groups at small k
+        (512, 15, "lloyd"),  # low d: Lloyd's direct kernels
         (31, 64, "lloyd"),
         (8, 4, "lloyd"),
     ],
@@ -549,15 +553,24 @@ def test_auto_algorithm_picks_by_shape(n_clusters, n_features, expected):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_auto_gives_lloyds_result_where_it_runs_hamerly(dtype):
-    data = blobs(seed=4, n_samples=3000, n_features=32, n_clusters=40).astype(dtype)
+@pytest.mark.parametrize(
+    "n_features, n_clusters, pruner", [(32, 40, "hamerly"), (128, 130, "yinyang")]
+)
+def test_auto_gives_lloyds_result_where_it_prunes(
+    n_features, n_clusters, pruner, dtype
+):
+    data = blobs(
+        seed=4, n_samples=3000, n_features=n_features, n_clusters=n_clusters
+    ).astype(dtype)
     weights = positive_weights(seed=4, n_samples=3000)
     fits = [
-        KMeans(40, algorithm=algorithm, random_state=2).fit(data, sample_weight=weights)
-        for algorithm in ("auto", "lloyd", "hamerly")
+        KMeans(n_clusters, algorithm=algorithm, random_state=2).fit(
+            data, sample_weight=weights
+        )
+        for algorithm in ("auto", "lloyd", pruner)
     ]
     assert_same_model(fits[0], fits[1])
     assert_same_model(fits[0], fits[2])
-    # auto really took the Hamerly path: fewer distances than Lloyd's n * k per pass
+    # auto really took the pruning path: fewer distances than Lloyd's n * k a pass
     assert fits[0].n_distance_evaluations_ == fits[2].n_distance_evaluations_
     assert fits[0].n_distance_evaluations_ < fits[1].n_distance_evaluations_

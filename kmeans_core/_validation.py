@@ -6,6 +6,7 @@ Every public entry point funnels through here; the kernels trust what they get.
 from __future__ import annotations
 
 import numbers
+import threading
 from typing import Any
 
 import numpy as np
@@ -235,17 +236,34 @@ def check_centers(
     return array
 
 
-def check_random_state(seed: Any) -> np.random.RandomState | np.random.Generator:
+#: One reusable RandomState per thread (see ``check_random_state``).
+_per_thread = threading.local()
+
+
+def check_random_state(
+    seed: Any, *, reuse: bool = False
+) -> np.random.RandomState | np.random.Generator:
     """Turn ``seed`` into a random generator.
 
     ``None`` uses NumPy's global RandomState, an int seeds a new
     ``RandomState`` (so a given seed draws exactly what scikit-learn draws), and
     a ``RandomState`` or ``Generator`` is used as it is.
+
+    With ``reuse``, for callers that are done with the generator when they
+    return, an int reseeds one ``RandomState`` kept per thread instead of
+    building a new one: building costs about 80 us, a third of a whole
+    Mall-sized fit, reseeding about 1.5 us, and both then draw the same numbers.
     """
     if seed is None or seed is np.random:
         return np.random.mtrand._rand
     if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
-        return np.random.RandomState(int(seed))
+        if not reuse:
+            return np.random.RandomState(int(seed))
+        generator = getattr(_per_thread, "generator", None)
+        if generator is None:
+            generator = _per_thread.generator = np.random.RandomState()
+        generator.seed(int(seed))
+        return generator
     if isinstance(seed, np.random.RandomState | np.random.Generator):
         return seed
     raise ValueError(

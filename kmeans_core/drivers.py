@@ -609,11 +609,11 @@ def _run(
     exhaustive = steps_class is _LloydSteps
     gemm = steps_class.uses_gemm and use_gemm(n_clusters, n_features)
     reference = X.mean(axis=0) if gemm else None
+    one_block = block_starts(n_samples, n_clusters, n_features).shape[0] == 2
+    if exhaustive and not gemm and one_block and not verbose and not record_history:
+        return _run_small_lloyd(X, sample_weight, centers_init, max_iter, tol)
     ws = _Workspace(X, n_clusters, reference)
     ws.gemm = gemm
-    if exhaustive and not ws.gemm and ws.starts.shape[0] == 2:
-        if not verbose and not record_history:
-            return _run_small_lloyd(X, sample_weight, centers_init, max_iter, tol)
     steps = steps_class(X, sample_weight, n_clusters, ws)
     centers = np.array(centers_init, dtype=X.dtype, order="C", copy=True)
     centers_new = np.empty_like(centers)

@@ -97,7 +97,9 @@ def fit_kmeans(
     record_history: bool = False,
 ) -> RunResult:
     """Best of ``n_init`` runs on validated data (``tol`` already scaled)."""
-    rng = check_random_state(random_state)
+    # The generator lives only for this call, unless a callable init could
+    # keep it.
+    rng = check_random_state(random_state, reuse=not callable(init))
     driver = DRIVERS[algorithm]
     best: RunResult | None = None
     for _ in range(n_init):

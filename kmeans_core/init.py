@@ -319,7 +319,7 @@ def kmeans_plusplus(
             f"got {np.shape(x_squared_norms)}."
         )
     weights = check_sample_weight(sample_weight, X.shape[0], X.dtype)
-    rng = check_random_state(random_state)
+    rng = check_random_state(random_state, reuse=True)
     return _kmeans_plusplus(X, n_clusters, weights, rng, n_local_trials)
 
 

@@ -574,3 +574,34 @@ def test_auto_gives_lloyds_result_where_it_prunes(
     # auto really took the pruning path: fewer distances than Lloyd's n * k a pass
     assert fits[0].n_distance_evaluations_ == fits[2].n_distance_evaluations_
     assert fits[0].n_distance_evaluations_ < fits[1].n_distance_evaluations_
+
+
+# --------------------------------------------------------------------------------------
+# random_state: an int reseeds one generator per thread where that is safe
+
+
+def test_reused_generator_draws_what_a_new_randomstate_draws():
+    from kmeans_core._validation import check_random_state
+
+    first = check_random_state(3, reuse=True)
+    drawn = first.uniform(size=5)
+    again = check_random_state(3, reuse=True)
+    assert again is first  # reseeded, not rebuilt
+    np.testing.assert_array_equal(again.uniform(size=5), drawn)
+    np.testing.assert_array_equal(drawn, np.random.RandomState(3).uniform(size=5))
+    assert check_random_state(3) is not first  # the default builds a new one
+
+
+def test_callable_init_gets_a_generator_of_its_own():
+    """A callable init may keep the generator; later fits must not reseed it."""
+    kept = []
+
+    def init(X, n_clusters, random_state):
+        kept.append(random_state)
+        return X[:n_clusters].copy()
+
+    X = blobs(seed=1, n_samples=300, n_features=2, n_clusters=3)
+    KMeans(3, init=init, n_init=1, random_state=5).fit(X)
+    state = kept[0].get_state()[1].copy()
+    KMeans(3, random_state=9).fit(X)  # a k-means++ fit on the same thread
+    np.testing.assert_array_equal(kept[0].get_state()[1], state)

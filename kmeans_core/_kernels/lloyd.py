@@ -99,7 +99,9 @@ def nearest_from_dots(
             norm += diff * diff
         center_radius = max(center_radius, np.sqrt(norm))
 
+    # One pass over the scores keeps the best and the runner-up of each row.
     best = np.full(n_rows, np.inf, dtype=dots_t.dtype)
+    second = np.full(n_rows, np.inf, dtype=dots_t.dtype)
     best_label[:] = 0
     for j in range(n_clusters):
         half = half_center_norms[j]
@@ -107,8 +109,11 @@ def nearest_from_dots(
         for r in range(n_rows):
             score = half - row[r]
             if score < best[r]:
+                second[r] = best[r]
                 best[r] = score
                 best_label[r] = j
+            elif score < second[r]:
+                second[r] = score
 
     threshold = np.empty(n_rows, dtype=dots_t.dtype)
     for r in range(n_rows):
@@ -117,16 +122,9 @@ def nearest_from_dots(
             radius * center_radius + (radius + center_radius) ** 2
         )
         threshold[r] = best[r] + error_bound[r]
-    ambiguous = np.zeros(n_rows, dtype=np.uint8)
-    for j in range(n_clusters):
-        half = half_center_norms[j]
-        row = dots_t[j]
-        for r in range(n_rows):
-            close = (half - row[r] <= threshold[r]) and (best_label[r] != j)
-            ambiguous[r] |= close
 
     for r in range(n_rows):
-        if ambiguous[r]:
+        if second[r] <= threshold[r]:
             # Direct differences decide among the candidates (ties to the
             # lower index), exactly as Lloyd's direct kernel would.
             best_sq = np.inf

@@ -17,6 +17,7 @@ from ._blocks import block_starts
 from ._kernels.seeding import (
     candidate_potentials,
     distances_to_point,
+    draw_candidates,
     lower_from_dots,
     potentials_from_dots,
     update_closest,
@@ -245,15 +246,12 @@ def _kmeans_plusplus(
         scorer = _DirectScorer(X, sample_weight, starts, n_local_trials)
     closest = scorer.distances_to(centers[0:1])
     potential = float(closest @ weights64)
-    cumulative = np.empty(n_samples)  # reused every step: no per-step allocation
+    candidate_ids = np.empty(n_local_trials, dtype=np.int64)
 
     for c in range(1, n_clusters):
         # Draw candidates with probability proportional to w * D(x)^2.
         thresholds = random_state.uniform(size=n_local_trials) * potential
-        np.multiply(weights64, closest, out=cumulative)
-        np.cumsum(cumulative, out=cumulative)
-        candidate_ids = np.searchsorted(cumulative, thresholds)
-        np.clip(candidate_ids, None, n_samples - 1, out=candidate_ids)
+        draw_candidates(weights64, closest, thresholds, candidate_ids)
         candidates = np.ascontiguousarray(X[candidate_ids])
         potentials = scorer.potentials(candidates, closest)
         best = int(np.argmin(potentials))

@@ -101,6 +101,36 @@ def candidate_potentials(
 
 
 @njit(cache=CACHE)
+def draw_candidates(weights, closest, thresholds, out):
+    """Rows drawn with probability proportional to ``weights * closest``.
+
+    ``out[t]`` is the first row whose running sum of ``weights * closest``
+    reaches ``thresholds[t]``, clipped to the last row: exactly
+    ``np.searchsorted(np.cumsum(weights * closest), thresholds)`` (the same
+    products, added in the same order), without writing the n running sums,
+    and stopping at the row where the largest threshold is reached.
+
+    IN weights (n,) float64, closest (n,) float64, thresholds (L,) float64;
+    OUT out (L,) int64.
+    """
+    order = np.argsort(thresholds)
+    n_samples = closest.shape[0]
+    n_thresholds = thresholds.shape[0]
+    found = 0
+    running = 0.0
+    for i in range(n_samples):
+        running += weights[i] * closest[i]
+        while found < n_thresholds and running >= thresholds[order[found]]:
+            out[order[found]] = i
+            found += 1
+        if found == n_thresholds:
+            return
+    while found < n_thresholds:
+        out[order[found]] = n_samples - 1
+        found += 1
+
+
+@njit(cache=CACHE)
 def update_closest(X, point, closest):
     """Lower each sample's nearest-seed distance with a newly chosen seed.
 

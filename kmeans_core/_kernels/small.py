@@ -16,6 +16,7 @@ from numba import njit
 from .._config import CACHE, FASTMATH, TILE_ROWS
 from .common import accumulate_row, finish_centers, relocate_empty_clusters
 from .distances import nearest_in_tile, squared_distance
+from .seeding import draw_candidates
 
 
 @njit(fastmath=FASTMATH, cache=CACHE)
@@ -37,17 +38,10 @@ def kmeans_plusplus_serial(X, sample_weight, first, uniforms, centers, indices):
     potential = 0.0
     for i in range(n_samples):
         potential += weights[i] * closest[i]
-    cumulative = np.empty(n_samples)
     candidates = np.empty(n_trials, dtype=np.int64)
     potentials = np.empty(n_trials)
     for c in range(1, n_clusters):
-        running = 0.0
-        for i in range(n_samples):
-            running += weights[i] * closest[i]
-            cumulative[i] = running
-        for t in range(n_trials):
-            position = np.searchsorted(cumulative, uniforms[c - 1, t] * potential)
-            candidates[t] = min(position, n_samples - 1)
+        draw_candidates(weights, closest, uniforms[c - 1] * potential, candidates)
         potentials[:] = 0.0
         for i in range(n_samples):
             for t in range(n_trials):

@@ -488,3 +488,24 @@ def test_direct_kernels_dispatch_on_row_width(n_features, dtype, unrolled):
     assert (chosen == generic) is not unrolled
     if unrolled:
         assert chosen == UNROLLED_KERNELS[n_features]
+
+
+def test_draw_candidates_equals_searchsorted_on_cumsum():
+    """The k-means++ draw must pick exactly the rows NumPy's recipe picks."""
+    from kmeans_core._kernels.seeding import draw_candidates
+
+    rng = np.random.default_rng(11)
+    weights = rng.uniform(0.0, 2.0, size=5000)
+    weights[::7] = 0.0  # rows that can never be drawn
+    closest = rng.exponential(size=5000)
+    closest[100:200] = 0.0
+    cumulative = np.cumsum(weights * closest)
+    thresholds = rng.uniform(size=9) * cumulative[-1]
+    thresholds[0] = thresholds[1]  # a repeated draw
+    thresholds[2] = cumulative[-1] * 2  # past the end: clipped to the last row
+    thresholds[3] = cumulative[1234]  # exactly on a running sum
+    out = np.empty(9, dtype=np.int64)
+    draw_candidates(weights, closest, thresholds, out)
+    expected = np.minimum(np.searchsorted(cumulative, thresholds), 4999)
+    np.testing.assert_array_equal(out, expected)
+    assert out[3] == 1234

@@ -105,8 +105,8 @@ class _BlasScorer:
     ``closest`` from them without a second product.
     """
 
-    _MIN_SLAB_ROWS = 8192
-    _MAX_SLABS = 16
+    _MIN_SLAB_ROWS = 2048
+    _MAX_SLABS = 64
 
     def __init__(
         self,

@@ -1,9 +1,11 @@
 """k-means++ seeding, ours against scikit-learn's: ``python -m benchmarks.seeding``.
 
-Both pick ``k`` seeds from the same float32 data with ``random_state=0`` in one
-process; the time is the best of ``--repeats`` calls after a warm-up call on a
-slice (so the JIT compile is not timed).  Both run greedy k-means++ with
-``2 + ln k`` candidates per step.
+Both pick ``k`` seeds from the same data (float32 unless ``--dtype float64``)
+with ``random_state=0`` in one process; the time is the best of ``--repeats``
+calls after a warm-up call on a slice (so the JIT compile is not timed).  Both
+run greedy k-means++ with ``2 + ln k`` candidates per step.  As in
+``benchmarks.compare``, the OpenBLAS variables that pin a slower kernel on the
+reference machine are unset for the run.
 """
 
 from __future__ import annotations
@@ -11,10 +13,12 @@ from __future__ import annotations
 import argparse
 import time
 
+from benchmarks._env import clean_blas_env
+
 DEFAULT_SHAPES = ["1000000x8x8", "200000x32x64", "100000x64x256", "20000x128x1024"]
 
 
-def measure(shape: str, repeats: int) -> dict:
+def measure(shape: str, repeats: int, dtype: str = "float32") -> dict:
     """Best-of-``repeats`` seeding times (ms) of ours and scikit-learn's."""
     import numpy as np
     from sklearn.cluster import kmeans_plusplus as sklearn_kmeans_plusplus
@@ -22,7 +26,7 @@ def measure(shape: str, repeats: int) -> dict:
     from kmeans_core import kmeans_plusplus
 
     n, d, k = (int(part) for part in shape.split("x"))
-    X = np.random.default_rng(0).standard_normal((n, d)).astype(np.float32)
+    X = np.random.default_rng(0).standard_normal((n, d)).astype(dtype)
     result = {"shape": shape}
     for name, seed in (("ours", kmeans_plusplus), ("sklearn", sklearn_kmeans_plusplus)):
         seed(X[: max(2 * k, 1000)], k, random_state=0)
@@ -40,11 +44,13 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shapes", nargs="+", default=DEFAULT_SHAPES, metavar="NxDxK")
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--dtype", choices=["float32", "float64"], default="float32")
     args = parser.parse_args(argv)
+    clean_blas_env(reexec=False)  # NumPy is not imported yet: just unset them
     print("| shape | ours (ms) | scikit-learn (ms) | ours / scikit-learn |")
     print("|---|---|---|---|")
     for shape in args.shapes:
-        r = measure(shape, args.repeats)
+        r = measure(shape, args.repeats, args.dtype)
         ratio = r["ours_ms"] / r["sklearn_ms"]
         print(f"| {shape} | {r['ours_ms']:.0f} | {r['sklearn_ms']:.0f} | {ratio:.2f} |")
 

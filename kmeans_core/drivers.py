@@ -110,21 +110,24 @@ def direct_kernels(X: np.ndarray) -> DirectKernels:
 def auto_algorithm(n_clusters: int, n_features: int) -> str:
     """The algorithm that ``algorithm="auto"`` runs for this shape.
 
-    Measured on full fits from one init (float32, best of 3 interleaved runs,
-    random-row and k-means++ inits), time over Lloyd's:
+    From full fits with one shared init, float32, time over Lloyd's (``python
+    -m benchmarks.compare --variants --repeats 2 --shapes ...``; on our 2-core
+    machine the same fit can vary by about 15% between runs):
 
     * Hamerly on Lloyd's BLAS path (k >= 32, d >= 16) while k * d < 16384:
-      0.51-0.75 for k = 64-128 (200000x32 k=64: 0.54-0.63), 0.56-0.60 at
-      100000x16 k=256, 0.69-0.90 at 100000x32 k=256 (Yinyang 0.74-0.99).
+      0.82 (200000x16 k=64), 0.66 (100000x64 k=64), 0.79 (100000x16 k=128),
+      0.60 (100000x32 k=128), 0.88 (100000x16 k=256); Yinyang 0.67-1.17 there.
     * Yinyang from k * d >= 16384 with k >= 128, where one lower bound prunes
-      too little: 0.61-0.77 at 100000x64 k=256 (Hamerly 0.76-0.97), 0.74-0.94
-      at k = 512, 0.65-0.81 at 20000x128 k=1024 (Hamerly 2.6-3.0) and 0.70-0.81
-      at 50000x16 k=1024.
+      too little: 0.78 (50000x128 k=128), 0.92 (100000x64 k=256), 0.91
+      (50000x32 k=512), 0.95 (20000x128 k=1024), 1.05 (50000x16 k=1024);
+      Hamerly 0.90-3.28 there.  (100000x32 k=256 sits on the line: Hamerly
+      1.08, Yinyang 0.93 in that run, the other way round in others.)
     * Lloyd elsewhere: at d <= 8 its unrolled kernels are hard to beat
-      (200000x4 k=128: Hamerly 1.36, Yinyang 1.89), and for k < 32 there is
+      (200000x4 k=128: Hamerly 1.32, Yinyang 1.84), and for k < 32 there is
       little to prune.
 
-    All of them give identical results.
+    From k-means++ inits, as in a default fit, the pruners gain more (Yinyang
+    0.61-0.78 at k >= 256 with d >= 64).  All of them give identical results.
     """
     if not use_gemm(n_clusters, n_features):
         return "lloyd"

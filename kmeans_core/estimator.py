@@ -162,7 +162,7 @@ class KMeans:
     algorithm : {"lloyd", "elkan", "hamerly", "yinyang", "auto"}, default="lloyd"
         "lloyd" is the exhaustive assignment.  "elkan" (n x k bounds),
         "hamerly" (two bounds per sample) and "yinyang" (bounds per group of
-        about k/20 centers) prune distance computations with the triangle
+        about 20 centers) prune distance computations with the triangle
         inequality and return exactly Lloyd's labels, centers and ``n_iter_``.
         "auto" picks the fastest for the shape, from our measurements
         (``python -m benchmarks.compare --variants``): for k >= 32 and

@@ -126,8 +126,7 @@ def auto_algorithm(n_clusters: int, n_features: int) -> str:
       (200000x4 k=128: Hamerly 1.32, Yinyang 1.84), and for k < 32 there is
       little to prune.
 
-    From k-means++ inits, as in a default fit, the pruners gain more (Yinyang
-    0.61-0.78 at k >= 256 with d >= 64).  All of them give identical results.
+    All of them give identical results.
     """
     if not use_gemm(n_clusters, n_features):
         return "lloyd"

@@ -548,11 +548,12 @@ def yinyang_group_count(n_clusters: int) -> int:
 
     Ding et al. recommend k/10 for a search that goes center by center.  Ours
     gathers the rows that need a group into tiles, which costs about as much
-    per (row, group) as scoring ten centers, so larger groups pay off: full
-    fits from one init took 0.79-0.94x the time with k/20 as with k/10 at
-    100000x16 k=128, 100000x64 k=256, 50000x32 k=512 and 20000x128 k=1024, and
-    the same at 200000x32 k=64 (float32; group sizes of 20 and 32 measured
-    alike).  The bounds take n x k/20 floats.
+    per (row, group) as scoring ten centers, so larger groups pay off.  With
+    this function patched to k/10, k/20 and k/32 in one timing loop (full
+    fits from one shared init, float32, best of 4 interleaved runs), k/20 took
+    0.79-0.94x the time of k/10 at 100000x16 k=128, 100000x64 k=256, 50000x32
+    k=512 and 20000x128 k=1024, and the same at 200000x32 k=64; k/32 measured
+    like k/20.  The bounds take n x k/20 floats.
     """
     return max(1, (n_clusters + 10) // 20)
 

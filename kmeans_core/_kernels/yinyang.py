@@ -15,7 +15,7 @@ block, the rows that need group g are gathered into tiles and their distances to
 g's centers are computed vectorised over samples, as in Lloyd's direct kernel.
 (The paper's third, per-center "local" filter is left out: it decides center by
 center and sample by sample, which does not vectorise, and a group has only
-about ten centers.)
+about twenty centers.)
 
 Every distance that decides a label is compared squared, summed exactly as in
 ``squared_distance``, with ties to the lower index, so the labels are exactly

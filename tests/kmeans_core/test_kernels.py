@@ -345,8 +345,13 @@ def _score_and_lower(scorer, candidates, closest):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_direct_scorer_lowers_closest_the_same_with_or_without_kept_distances(dtype):
+def test_direct_scorer_lowers_closest_the_same_with_or_without_kept_distances(
+    dtype, monkeypatch
+):
+    from kmeans_core import init
     from kmeans_core.init import _DirectScorer
+
+    monkeypatch.setattr(init, "_KEPT_DISTANCES_MAX_BYTES", 0)  # only d / 4 counts
 
     n, d = 3000, 24
     X, _, w = _data(n, d, 5, dtype, seed=8, weighted=True)
@@ -509,3 +514,12 @@ def test_draw_candidates_equals_searchsorted_on_cumsum():
     expected = np.minimum(np.searchsorted(cumulative, thresholds), 4999)
     np.testing.assert_array_equal(out, expected)
     assert out[3] == 1234
+
+
+def test_direct_scorer_keeps_small_distance_arrays_even_at_low_d():
+    from kmeans_core.init import _KEPT_DISTANCES_MAX_BYTES, _DirectScorer
+
+    X, _, w = _data(3000, 2, 5, np.float32, seed=3)
+    scorer = _DirectScorer(X, w, block_starts(3000, 4, 2), n_candidates=4)
+    assert 4 * 4 > 2 and 4 * 3000 * 4 <= _KEPT_DISTANCES_MAX_BYTES
+    assert scorer.distances.shape == (4, 3000)

@@ -13,7 +13,7 @@ from __future__ import annotations
 #: Lloyd, Elkan and Hamerly could disagree on near-ties.  ``contract`` (FMA) is
 #: left out as well: it only allows fusing, and whether LLVM fuses depends on
 #: how each loop was vectorised, so the same distance could round differently
-#: in two kernels (see "Why FMA is off" in docs/algorithm.md).
+#: in two kernels (docs/algorithm.md, "How the fast version does it").
 FASTMATH: set[str] = {"nsz", "arcp", "afn"}
 
 #: Cache compiled kernels on disk next to the sources (or under

@@ -174,6 +174,27 @@ def squared_distances_in_tile(xt, n_rows, points, j, dist):
             dist[t] += diff * diff
 
 
+@njit(inline="always")
+def keep_two_smallest(values, n_rows, index, best, best_at, second):
+    """Fold ``values[:n_rows]``, all belonging to ``index``, into running minima.
+
+    Per row, ``best`` and ``best_at`` hold the smallest value so far and its
+    index, and ``second`` the second smallest (an equal value counts).  The
+    caller passes indices in increasing order and only a strictly smaller value
+    takes ``best``, so ties keep the lower index, as in Lloyd.
+
+    IN values, n_rows, index; INOUT best, best_at, second (first n_rows).
+    """
+    for t in range(n_rows):
+        value = values[t]
+        if value < best[t]:
+            second[t] = best[t]
+            best[t] = value
+            best_at[t] = index
+        elif value < second[t]:
+            second[t] = value
+
+
 @njit(inline="always", fastmath=FASTMATH)
 def nearest_in_tile(X, start, stop, centers, xt, dist, best_dist, best_label):
     """Nearest center for the rows ``start:stop`` of X (at most TILE_ROWS rows).

@@ -20,6 +20,7 @@ from .._config import CACHE, FASTMATH, TILE_ROWS
 from .common import accumulate_row
 from .distances import (
     gather_rows_transposed,
+    keep_two_smallest,
     squared_distances_in_tile,
     squared_distances_to_labels,
 )
@@ -47,14 +48,7 @@ def _search_tile(X, rows, first, n_rows, centers, scratch, labels, upper, lower)
         best_label[t] = 0
     for j in range(centers.shape[0]):
         squared_distances_in_tile(xt, n_rows, centers, j, dist)
-        for t in range(n_rows):
-            sq = dist[t]
-            if sq < best[t]:
-                second[t] = best[t]
-                best[t] = sq
-                best_label[t] = j
-            elif sq < second[t]:
-                second[t] = sq
+        keep_two_smallest(dist, n_rows, j, best, best_label, second)
     for t in range(n_rows):
         i = rows[first + t]
         labels[i] = best_label[t]

@@ -32,6 +32,7 @@ from .._config import CACHE, FASTMATH, TILE_ROWS
 from .common import accumulate_row
 from .distances import (
     gather_rows_transposed,
+    keep_two_smallest,
     squared_distances_in_tile,
     squared_distances_to_labels,
     transpose_rows,
@@ -54,10 +55,10 @@ def yinyang_init_bounds(
 ):
     """Exhaustive first assignment that also sets the group bounds and sums.
 
-    A tile of rows at a time, every center in index order: the nearest center
-    overall, and per group the nearest and second-nearest, so each group's bound
-    can leave out the sample's own center.  The rows are then accumulated in row
-    order, as every assignment kernel does.
+    A tile of rows at a time, every center in index order: per group the nearest
+    and second-nearest; the nearest overall is the nearest of the groups'
+    nearest, and each group's bound can then leave out the sample's own center.
+    The rows are then accumulated in row order, as every assignment kernel does.
 
     IN X, sample_weight, centers, group_of (k,) group of each center,
     block_starts; OUT labels, upper (n,), lower (n, t), partial_sums,
@@ -69,44 +70,36 @@ def yinyang_init_bounds(
     for b in prange(block_starts.shape[0] - 1):
         xt = np.empty((n_features, TILE_ROWS), dtype=X.dtype)
         dist = np.empty(TILE_ROWS, dtype=X.dtype)
-        best = np.empty(TILE_ROWS, dtype=X.dtype)
-        best_label = np.empty(TILE_ROWS, dtype=np.int32)
         first = np.empty((n_groups, TILE_ROWS), dtype=X.dtype)
         first_at = np.empty((n_groups, TILE_ROWS), dtype=np.int32)
         second = np.empty((n_groups, TILE_ROWS), dtype=X.dtype)
         for start in range(block_starts[b], block_starts[b + 1], TILE_ROWS):
             m = min(TILE_ROWS, block_starts[b + 1] - start)
             transpose_rows(X, start, start + m, xt)
-            best[:] = np.inf
-            best_label[:] = 0
             first[:] = np.inf
             first_at[:] = -1
             second[:] = np.inf
             for j in range(n_clusters):
                 squared_distances_in_tile(xt, m, centers, j, dist)
                 g = group_of[j]
-                group_first = first[g]
-                group_first_at = first_at[g]
-                group_second = second[g]
-                for t in range(m):
-                    sq = dist[t]
-                    if sq < best[t]:
-                        best[t] = sq
-                        best_label[t] = j
-                    if sq < group_first[t]:
-                        group_second[t] = group_first[t]
-                        group_first[t] = sq
-                        group_first_at[t] = j
-                    elif sq < group_second[t]:
-                        group_second[t] = sq
+                keep_two_smallest(dist, m, j, first[g], first_at[g], second[g])
             for t in range(m):
+                # The nearest of the groups' nearest, ties to the lower index
+                # (an empty group keeps inf and never wins).
+                best_group = 0
+                for g in range(1, n_groups):
+                    value = first[g, t]
+                    if value < first[best_group, t] or (
+                        value == first[best_group, t]
+                        and first_at[g, t] < first_at[best_group, t]
+                    ):
+                        best_group = g
                 i = start + t
-                labels[i] = best_label[t]
-                upper[i] = np.sqrt(best[t])
+                labels[i] = first_at[best_group, t]
+                upper[i] = np.sqrt(first[best_group, t])
                 for g in range(n_groups):
-                    # Strict comparisons in index order: the group holding the
-                    # best center has it as its first.
-                    if first_at[g, t] == best_label[t]:
+                    # The best center's group leaves it out: its second.
+                    if g == best_group:
                         lower[i, g] = np.sqrt(second[g, t])
                     else:
                         lower[i, g] = np.sqrt(first[g, t])
@@ -235,14 +228,7 @@ def _search_group(
         for member in range(start, stop):
             j = group_members[member]
             squared_distances_in_tile(xt, m, centers, j, dist)
-            for t in range(m):
-                sq = dist[t]
-                if sq < group_best[t]:
-                    group_second[t] = group_best[t]
-                    group_best[t] = sq
-                    group_best_at[t] = j
-                elif sq < group_second[t]:
-                    group_second[t] = sq
+            keep_two_smallest(dist, m, j, group_best, group_best_at, group_second)
         for t in range(m):
             i = selected[first + t]
             current = labels[i]

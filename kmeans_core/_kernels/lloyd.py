@@ -66,8 +66,6 @@ def nearest_from_dots(
     tie_margin,
     row_radius,
     slab_start,
-    best_label,
-    error_bound,
 ):
     """Exact nearest center for every row of a slab, from precomputed dot products.
 
@@ -86,8 +84,9 @@ def nearest_from_dots(
 
     IN X, reference (d,), centers (k, d), dots_t (k, rows), half_center_norms
     (k,), tie_margin, row_radius (n,) (|x - m| of every row, from
-    ``distances_to_reference``), slab_start; OUT best_label (rows,) int32,
-    error_bound (rows,) float64.
+    ``distances_to_reference``), slab_start.  Returns ``(best_label (rows,)
+    int32, error_bound (rows,) float64)``: the labels and each row's bound on
+    the scores' rounding errors.
     """
     n_clusters, n_rows = dots_t.shape
     n_features = X.shape[1]
@@ -102,7 +101,7 @@ def nearest_from_dots(
     # One pass over the scores keeps the best and the runner-up of each row.
     best = np.full(n_rows, np.inf, dtype=dots_t.dtype)
     second = np.full(n_rows, np.inf, dtype=dots_t.dtype)
-    best_label[:] = 0
+    best_label = np.zeros(n_rows, dtype=np.int32)
     for j in range(n_clusters):
         half = half_center_norms[j]
         row = dots_t[j]
@@ -115,6 +114,7 @@ def nearest_from_dots(
             elif score < second[r]:
                 second[r] = score
 
+    error_bound = np.empty(n_rows)
     threshold = np.empty(n_rows, dtype=dots_t.dtype)
     for r in range(n_rows):
         radius = row_radius[slab_start + r]
@@ -134,6 +134,7 @@ def nearest_from_dots(
                     if sq < best_sq:
                         best_sq = sq
                         best_label[r] = j
+    return best_label, error_bound
 
 
 @njit(inline="always")
@@ -199,10 +200,7 @@ def argmin_accumulate_from_dots(
     block_starts, first_block, last_block, accumulate; OUT labels,
     partial_sums, partial_weights (only the slab's blocks).
     """
-    n_rows = dots_t.shape[1]
-    best_label = np.empty(n_rows, dtype=np.int32)
-    error_bound = np.empty(n_rows)
-    nearest_from_dots(
+    best_label, _ = nearest_from_dots(
         X,
         reference,
         centers,
@@ -211,8 +209,6 @@ def argmin_accumulate_from_dots(
         tie_margin,
         row_radius,
         slab_start,
-        best_label,
-        error_bound,
     )
     accumulate_slab(
         X,

@@ -370,9 +370,7 @@ def yinyang_bounds_from_dots(
     """
     n_clusters, n_rows = dots_t.shape
     n_groups = lower.shape[1]
-    best_label = np.empty(n_rows, dtype=np.int32)
-    error_bound = np.empty(n_rows)
-    nearest_from_dots(
+    best_label, error_bound = nearest_from_dots(
         X,
         reference,
         centers,
@@ -381,8 +379,6 @@ def yinyang_bounds_from_dots(
         tie_margin,
         row_radius,
         slab_start,
-        best_label,
-        error_bound,
     )
     group_score = np.full((n_groups, n_rows), np.inf, dtype=dots_t.dtype)
     for j in range(n_clusters):

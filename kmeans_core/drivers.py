@@ -508,6 +508,7 @@ class _YinyangSteps(_BoundedSteps):
             self.best_sq,
             self.counts,
             self.estimates,
+            ws.gemm,  # the estimate only chooses between search and BLAS pass
         )
         self.evaluations += int(self.counts.sum())
         searches = int(self.estimates.sum())

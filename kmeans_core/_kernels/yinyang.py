@@ -125,6 +125,7 @@ def yinyang_filter(
     best_sq,
     counts,
     estimates,
+    estimate_searches,
 ):
     """First half of a Yinyang pass: loosen the bounds, apply the global filter.
 
@@ -139,9 +140,10 @@ def yinyang_filter(
     bounds were last valid, rounded up), group_ptr (t + 1,), block_starts,
     labels; INOUT upper, lower (n, t); OUT best_sq (n,) (the squared distance
     to the own center for rows in doubt, -1 for the others), counts (distances
-    computed, per block), estimates (per block: how many distances the group
-    searches would compute at most, the sizes of the groups each row in doubt
-    fails against its tightened bound).
+    computed, per block), estimates (per block, only with
+    ``estimate_searches``: how many distances the group searches would compute
+    at most, the sizes of the groups each row in doubt fails against its
+    tightened bound; the caller uses it to choose a full BLAS pass).
     """
     n_groups = group_ptr.shape[0] - 1
     for b in prange(block_starts.shape[0] - 1):
@@ -172,9 +174,10 @@ def yinyang_filter(
             upper[i] = bound
             if bound > smallest[t]:
                 best_sq[i] = dist[t]
-                for g in range(n_groups):
-                    if lower[i, g] < bound:
-                        estimate += group_ptr[g + 1] - group_ptr[g]
+                if estimate_searches:
+                    for g in range(n_groups):
+                        if lower[i, g] < bound:
+                            estimate += group_ptr[g + 1] - group_ptr[g]
         counts[b] = n_doubtful
         estimates[b] = estimate
 

@@ -24,33 +24,6 @@ def squared_distance(X, i, centers, j):
     return acc
 
 
-@njit(inline="always", fastmath=FASTMATH)
-def squared_distances_to_four(X, i, centers, j):
-    """``squared_distance`` from row ``i`` to centers ``j, j+1, j+2, j+3``.
-
-    The four sums run side by side over the features.  Each is still summed in
-    index order with the same operations, so each value equals
-    ``squared_distance(X, i, centers, j + q)`` bit for bit; the point is that
-    four independent chains of additions keep the CPU busy where one chain
-    waits on the latency of every addition.
-    """
-    s0 = X.dtype.type(0.0)
-    s1 = s0
-    s2 = s0
-    s3 = s0
-    for f in range(X.shape[1]):
-        x = X[i, f]
-        d0 = x - centers[j, f]
-        s0 += d0 * d0
-        d1 = x - centers[j + 1, f]
-        s1 += d1 * d1
-        d2 = x - centers[j + 2, f]
-        s2 += d2 * d2
-        d3 = x - centers[j + 3, f]
-        s3 += d3 * d3
-    return s0, s1, s2, s3
-
-
 @njit(inline="always")
 def transpose_rows(X, start, stop, xt):
     """Copy rows ``start:stop`` of X into ``xt`` as features x rows.

@@ -49,6 +49,17 @@ def best_peer(result: dict[str, Any]) -> dict[str, Any] | None:
     return min(peers, key=lambda r: r["per_iter_best_s"]) if peers else None
 
 
+def _settle_line(report: dict[str, Any]) -> str:
+    """Say how long the harness paused before each timed fit."""
+    settle = report["settings"].get("settle_s", 0.0)
+    if not settle:
+        return "No pause between timed fits."
+    return (
+        f"Each timed fit starts after a {settle:g} s pause, so idle BLAS/OpenMP "
+        "threads of the previous fit have stopped spinning."
+    )
+
+
 def summary_table(results: list[dict[str, Any]]) -> str:
     """Return the issue-4-style summary: ours vs scikit-learn, best peer and bound.
 
@@ -178,7 +189,8 @@ def compare_markdown(report: dict[str, Any]) -> str:
         f"fits of {report['settings']['max_iter']} iterations (tol=0, one shared "
         "init), fit time / n_iter. Full fit: default parameters, "
         f"random_state={report['settings']['seed']}, best of "
-        f"{report['settings']['fit_repeats']}. Inertia is recomputed in float64.",
+        f"{report['settings']['fit_repeats']}. Inertia is recomputed in float64. "
+        f"{_settle_line(report)}",
         "",
     ]
     for dtype, results in report["results"].items():
@@ -246,7 +258,7 @@ def variants_markdown(report: dict[str, Any]) -> str:
         _environment_lines(report),
         "Full fits from one shared init (default tol and max_iter), best of "
         f"{report['settings']['repeats']}. 'same as lloyd': same n_iter and labels "
-        "(and, for ours, bit-identical centers).",
+        f"(and, for ours, bit-identical centers). {_settle_line(report)}",
         "",
     ]
     for dtype, results in report["results"].items():

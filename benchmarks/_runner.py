@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import statistics
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,6 +82,22 @@ def _median(values: list[float]) -> float | None:
     return float(statistics.median(values)) if values else None
 
 
+def settle(seconds: float) -> None:
+    """Sleep before a timed fit so that no idle thread pool competes with it.
+
+    BLAS and OpenMP pools keep their worker threads spinning for a while after
+    a call returns.  The harness calls BLAS between timed fits (the float64
+    inertia of every result) and the peers leave their own pools behind, so
+    without a pause a fit can start while a spinning worker holds one of the
+    cores.  On the 2-core benchmark machine that made a 20-iteration fit at
+    1000000x8 k=8 take 6.2 ms per iteration right after a BLAS product, against
+    3.8 alone and 4.0 after a 0.3 s pause.  Every implementation gets the same
+    pause, so the alternation stays fair.
+    """
+    if seconds > 0:
+        time.sleep(seconds)
+
+
 def _rotated(items: list[Impl], shift: int) -> list[Impl]:
     shift %= max(len(items), 1)
     return items[shift:] + items[:shift]
@@ -125,6 +142,7 @@ def compare_shape(
     fit_repeats: int,
     seed: int,
     bound: MachineBound,
+    settle_s: float = 0.0,
 ) -> dict[str, Any]:
     """Time every implementation on one shape, alternating repeats.
 
@@ -146,6 +164,8 @@ def compare_shape(
         Seed for the data, the shared init and ``random_state``.
     bound : MachineBound
         Measured machine limits.
+    settle_s : float, default=0.0
+        Seconds to wait before each timed fit (see :func:`settle`).
 
     Returns
     -------
@@ -162,6 +182,7 @@ def compare_shape(
     for rep in range(repeats):
         for impl in _rotated(usable, rep):
             row = rows[impl.name]
+            settle(settle_s)
             fixed = _safe(
                 row, impl.fit_fixed, X, init, max_iter, strict=strict[row.name]
             )
@@ -169,6 +190,7 @@ def compare_shape(
     for rep in range(fit_repeats):
         for impl in _rotated(usable, rep):
             row = rows[impl.name]
+            settle(settle_s)
             full = _safe(
                 row, impl.fit_default, X, shape.k, seed, strict=strict[row.name]
             )
@@ -201,6 +223,7 @@ def variants_shape(
     *,
     repeats: int,
     seed: int,
+    settle_s: float = 0.0,
 ) -> dict[str, Any]:
     """Compare our algorithms on full fits from one shared init.
 
@@ -221,6 +244,8 @@ def variants_shape(
         Timed repeats (the best is kept), alternating between variants.
     seed : int
         Seed for the data and the shared init.
+    settle_s : float, default=0.0
+        Seconds to wait before each timed fit (see :func:`settle`).
 
     Returns
     -------
@@ -237,6 +262,7 @@ def variants_shape(
         impl.fit_default(X[: min(X.shape[0], 5000)], shape.k, seed, **overrides)
     for rep in range(repeats):
         for impl in _rotated(impls, rep):
+            settle(settle_s)
             res = impl.fit_default(X, shape.k, seed, **overrides)
             times[impl.name].append(res.seconds)
             results[impl.name] = res

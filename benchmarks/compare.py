@@ -66,6 +66,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--seed", type=int, default=0, help="data / init / fit seed")
     parser.add_argument(
+        "--settle",
+        type=float,
+        help="seconds to pause before each timed fit, so idle BLAS/OpenMP "
+        "threads stop spinning (default 0.3, quick 0)",
+    )
+    parser.add_argument(
         "--no-peers", action="store_true", help="time ours and sklearn lloyd only"
     )
     parser.add_argument(
@@ -146,6 +152,7 @@ def run_compare(args: argparse.Namespace, still_set: list[str]) -> dict[str, Any
                     fit_repeats=args.fit_repeats,
                     seed=args.seed,
                     bound=bound,
+                    settle_s=args.settle,
                 )
             )
     return report
@@ -189,6 +196,7 @@ def run_variants(args: argparse.Namespace, still_set: list[str]) -> dict[str, An
                     references,
                     repeats=args.repeats,
                     seed=args.seed,
+                    settle_s=args.settle,
                 )
             )
     return report
@@ -201,6 +209,7 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
         "repeats": args.repeats,
         "fit_repeats": args.fit_repeats,
         "seed": args.seed,
+        "settle_s": args.settle,
         "dtypes": args.dtype,
         "shapes": [s.key for s in _shapes(args)],
     }
@@ -239,6 +248,8 @@ def main(argv: list[str] | None = None, *, reexec: bool = False) -> int:
         args.repeats = 2 if args.quick else 3
     if args.fit_repeats is None:
         args.fit_repeats = 1
+    if args.settle is None:
+        args.settle = 0.0 if args.quick else 0.3
     started = time.perf_counter()
     if args.startup:
         _main_startup(args)

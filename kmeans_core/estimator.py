@@ -17,6 +17,7 @@ import numpy as np
 
 from . import _persistence
 from ._kernels.distances import pairwise_euclidean
+from ._kernels.moments import column_variances
 from ._validation import (
     check_array,
     check_centers,
@@ -33,24 +34,17 @@ from .init import initial_centers
 DEFAULT_N_INIT_RANDOM = 10
 
 
-#: Rows per slab when computing the variance for ``tol``.
-_VARIANCE_SLAB_ROWS = 65536
-
-
 def scaled_tolerance(X: np.ndarray, tol: float) -> float:
     """``tol`` times the mean per-feature variance of X (0 stays 0).
 
-    Computed slab by slab: ``np.var`` would build a float64 copy of all of X,
-    which doubles (float64) or triples (float32) the memory of a fit.
+    The variances come from one compiled two-pass kernel, in float64, without
+    copying X (``np.var`` would build a float64 copy of all of it).
     """
     if tol == 0:
         return 0.0
-    mean = X.mean(axis=0, dtype=np.float64)
-    squares = np.zeros(X.shape[1])
-    for start in range(0, X.shape[0], _VARIANCE_SLAB_ROWS):
-        deviations = X[start : start + _VARIANCE_SLAB_ROWS] - mean
-        squares += np.einsum("ij,ij->j", deviations, deviations)
-    return float(np.mean(squares / X.shape[0]) * tol)
+    variances = np.empty(X.shape[1])
+    column_variances(np.ascontiguousarray(X), variances)
+    return float(np.mean(variances) * tol)
 
 
 def resolve_n_init(n_init: int | str, init: Any, class_name: str = "KMeans") -> int:

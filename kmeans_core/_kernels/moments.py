@@ -1,0 +1,96 @@
+"""Whole-array statistics that every fit needs once: a total and column variances.
+
+Both read X in fixed chunks of rows on all threads and add the chunks' float64
+partials in chunk order, so the results do not depend on the thread count.
+NumPy's versions of these (``X.sum(dtype=np.float64)`` and a per-feature
+variance) ran single-threaded and, along axis 0 of a C-ordered array, with
+strided reductions: 4.5 ms and 32 ms on 1000000 x 8 float32 data, a sixth of a
+whole default fit there.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from .._config import CACHE, FASTMATH
+
+#: Rows per chunk: the unit of parallel work and of the fixed-order reduction.
+_CHUNK_ROWS = 16384
+
+
+@njit(parallel=True, fastmath=FASTMATH, cache=CACHE)
+def total_sum(X):
+    """Sum of every entry of X, accumulated in float64.
+
+    Not finite exactly when X holds NaN or infinity, or values whose sum
+    overflows float64: the input check's one fast pass.  Eight running sums
+    side by side, so the additions are not one serial chain.
+
+    IN X (n, d), C-contiguous.  Returns the sum (float64).
+    """
+    flat = X.reshape(-1)
+    n_values = flat.shape[0]
+    chunk = _CHUNK_ROWS * 8
+    n_chunks = -(-n_values // chunk)
+    partial = np.zeros(n_chunks)
+    for c in prange(n_chunks):
+        start = c * chunk
+        stop = min(n_values, start + chunk)
+        s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
+        i = start
+        while i + 8 <= stop:
+            s0 += np.float64(flat[i])
+            s1 += np.float64(flat[i + 1])
+            s2 += np.float64(flat[i + 2])
+            s3 += np.float64(flat[i + 3])
+            s4 += np.float64(flat[i + 4])
+            s5 += np.float64(flat[i + 5])
+            s6 += np.float64(flat[i + 6])
+            s7 += np.float64(flat[i + 7])
+            i += 8
+        while i < stop:
+            s0 += np.float64(flat[i])
+            i += 1
+        partial[c] = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
+    total = 0.0
+    for c in range(n_chunks):
+        total += partial[c]
+    return total
+
+
+@njit(parallel=True, fastmath=FASTMATH, cache=CACHE)
+def column_variances(X, out):
+    """Population variance of every column, in float64.
+
+    Two passes, as the textbook defines it: the column means, then the mean
+    squared deviation from them (a one-pass ``E[x^2] - E[x]^2`` cancels when the
+    mean is large against the spread).
+
+    IN X (n, d); OUT out (d,) float64.
+    """
+    n_samples, n_features = X.shape
+    n_chunks = -(-n_samples // _CHUNK_ROWS)
+    partial = np.zeros((n_chunks, n_features))
+    for c in prange(n_chunks):
+        acc = np.zeros(n_features)
+        for i in range(c * _CHUNK_ROWS, min(n_samples, (c + 1) * _CHUNK_ROWS)):
+            for f in range(n_features):
+                acc[f] += np.float64(X[i, f])
+        partial[c] = acc
+    mean = np.zeros(n_features)
+    for c in range(n_chunks):
+        mean += partial[c]
+    mean /= n_samples
+
+    for c in prange(n_chunks):
+        acc = np.zeros(n_features)
+        for i in range(c * _CHUNK_ROWS, min(n_samples, (c + 1) * _CHUNK_ROWS)):
+            for f in range(n_features):
+                diff = np.float64(X[i, f]) - mean[f]
+                acc[f] += diff * diff
+        partial[c] = acc
+    out[:] = 0.0
+    for c in range(n_chunks):
+        out += partial[c]
+    out /= n_samples

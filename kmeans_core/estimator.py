@@ -17,7 +17,7 @@ import numpy as np
 
 from . import _persistence
 from ._kernels.distances import pairwise_euclidean
-from ._kernels.moments import column_variances
+from ._kernels.moments import column_means, column_variances
 from ._validation import (
     check_array,
     check_centers,
@@ -42,8 +42,10 @@ def scaled_tolerance(X: np.ndarray, tol: float) -> float:
     """
     if tol == 0:
         return 0.0
-    variances = np.empty(X.shape[1])
-    column_variances(np.ascontiguousarray(X), variances)
+    X = np.ascontiguousarray(X)
+    mean, variances = np.empty(X.shape[1]), np.empty(X.shape[1])
+    column_means(X, mean)
+    column_variances(X, mean, variances)
     return float(np.mean(variances) * tol)
 
 

@@ -35,6 +35,7 @@ from .drivers import (
     _Workspace,
     assign_labels,
     direct_kernels,
+    gemm_reference,
     inertia_of,
 )
 from .estimator import KMeans, resolve_n_init, scaled_tolerance
@@ -93,7 +94,7 @@ def _minibatch_step(
     verbose: int,
 ) -> float:
     """One mini-batch update; returns the batch inertia before the update."""
-    reference = X.mean(axis=0) if X.shape[0] else None
+    reference = gemm_reference(X) if X.shape[0] else None
     ws = _Workspace(X, centers.shape[0], reference)
     labels = np.empty(X.shape[0], dtype=np.int32)
     accumulate_batch(X, sample_weight, centers, ws, labels)

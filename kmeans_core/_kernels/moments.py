@@ -1,4 +1,4 @@
-"""Whole-array statistics that every fit needs once: a total and column variances.
+"""Whole-array statistics that a fit needs once: a total, column means and variances.
 
 Both read X in fixed chunks of rows on all threads and add the chunks' float64
 partials in chunk order, so the results do not depend on the thread count.
@@ -60,12 +60,8 @@ def total_sum(X):
 
 
 @njit(parallel=True, fastmath=FASTMATH, cache=CACHE)
-def column_variances(X, out):
-    """Population variance of every column, in float64.
-
-    Two passes, as the textbook defines it: the column means, then the mean
-    squared deviation from them (a one-pass ``E[x^2] - E[x]^2`` cancels when the
-    mean is large against the spread).
+def column_means(X, out):
+    """Mean of every column, in float64.
 
     IN X (n, d); OUT out (d,) float64.
     """
@@ -78,11 +74,25 @@ def column_variances(X, out):
             for f in range(n_features):
                 acc[f] += np.float64(X[i, f])
         partial[c] = acc
-    mean = np.zeros(n_features)
+    out[:] = 0.0
     for c in range(n_chunks):
-        mean += partial[c]
-    mean /= n_samples
+        out += partial[c]
+    out /= n_samples
 
+
+@njit(parallel=True, fastmath=FASTMATH, cache=CACHE)
+def column_variances(X, mean, out):
+    """Population variance of every column, in float64, around ``mean``.
+
+    The second of two passes, as the textbook defines it: ``column_means``,
+    then the mean squared deviation from them (a one-pass ``E[x^2] - E[x]^2``
+    cancels when the mean is large against the spread).
+
+    IN X (n, d), mean (d,) float64 from ``column_means``; OUT out (d,) float64.
+    """
+    n_samples, n_features = X.shape
+    n_chunks = -(-n_samples // _CHUNK_ROWS)
+    partial = np.zeros((n_chunks, n_features))
     for c in prange(n_chunks):
         acc = np.zeros(n_features)
         for i in range(c * _CHUNK_ROWS, min(n_samples, (c + 1) * _CHUNK_ROWS)):

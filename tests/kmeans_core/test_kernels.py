@@ -33,6 +33,7 @@ from kmeans_core.drivers import (
     _assign_with_gemm,
     _Workspace,
     direct_kernels,
+    gemm_reference,
     relocate_empty_clusters,
     run_elkan,
     run_hamerly,
@@ -105,13 +106,17 @@ def test_fused_assign_accumulate_matches_reference(shape, dtype, weighted):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("shape", [(3000, 16, 32), (700, 64, 100), (50, 40, 33)])
-def test_gemm_path_matches_reference(shape, dtype):
+@pytest.mark.parametrize("offset", [0.0, 1000.0])
+def test_gemm_path_matches_reference(shape, dtype, offset):
     assert use_gemm(shape[2], shape[1])
     X, centers, w = _data(*shape, dtype, weighted=True)
-    X = X + dtype(1000.0)  # far from the origin: the slab centring must hold up
-    centers = centers + dtype(1000.0)
+    # Far from the origin the slabs are centred on the mean; near it, the
+    # products use X as it is.  Both must hold up.
+    X = X + dtype(offset)
+    centers = centers + dtype(offset)
     n, d, k = shape
-    ws = _Workspace(X, k, X.mean(axis=0))
+    ws = _Workspace(X, k, gemm_reference(X))
+    assert ws.centred == (offset != 0.0)
     labels = np.empty(n, dtype=np.int32)
     _assign_with_gemm(X, w, centers, ws, labels, True)
     expected = reference.squared_distances(
@@ -131,6 +136,17 @@ def test_gemm_path_matches_reference(shape, dtype):
     expected_sums = np.zeros((k, d))
     np.add.at(expected_sums, labels, w[:, None].astype(np.float64) * X)
     np.testing.assert_allclose(sums, expected_sums, rtol=RTOL[dtype])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_gemm_reference_is_the_origin_only_near_it(dtype, rng):
+    X = rng.standard_normal((2000, 5)).astype(dtype)
+    np.testing.assert_array_equal(gemm_reference(X), np.zeros(5, dtype))
+    assert gemm_reference(X).dtype == dtype
+    shifted = X + dtype(3.0)  # |mean|^2 = 45 against a total variance of 5
+    np.testing.assert_allclose(
+        gemm_reference(shifted), shifted.astype(np.float64).mean(axis=0), rtol=1e-6
+    )
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

@@ -15,13 +15,15 @@ ROW_COUNTS = [1, 7, moments._CHUNK_ROWS, moments._CHUNK_ROWS + 1, 3 * 16384 + 5]
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("n_samples", ROW_COUNTS)
 @pytest.mark.parametrize("n_features", [1, 3, 8, 13])
-def test_column_variances_match_numpy(rng, dtype, n_samples, n_features):
+def test_column_means_and_variances_match_numpy(rng, dtype, n_samples, n_features):
     # Offset far from zero: a one-pass formula would cancel here.
     X = (rng.standard_normal((n_samples, n_features)) * 0.01 + 1e4).astype(dtype)
-    out = np.empty(n_features)
-    moments.column_variances(X, out)
-    expected = X.astype(np.float64).var(axis=0)
-    np.testing.assert_allclose(out, expected, rtol=1e-9, atol=1e-300)
+    mean, out = np.empty(n_features), np.empty(n_features)
+    moments.column_means(X, mean)
+    moments.column_variances(X, mean, out)
+    X64 = X.astype(np.float64)
+    np.testing.assert_allclose(mean, X64.mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(out, X64.var(axis=0), rtol=1e-9, atol=1e-300)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -46,11 +48,13 @@ def test_statistics_do_not_depend_on_thread_count(rng, numba_threads):
     results = []
     for threads in (1, 2):
         numba_threads(threads)
-        out = np.empty(6)
-        moments.column_variances(X, out)
-        results.append((out, moments.total_sum(X)))
+        mean, out = np.empty(6), np.empty(6)
+        moments.column_means(X, mean)
+        moments.column_variances(X, mean, out)
+        results.append((mean, out, moments.total_sum(X)))
     np.testing.assert_array_equal(results[0][0], results[1][0])
-    assert results[0][1] == results[1][1]
+    np.testing.assert_array_equal(results[0][1], results[1][1])
+    assert results[0][2] == results[1][2]
 
 
 def test_scaled_tolerance_is_tol_times_mean_variance(rng):

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 #: Algorithms of kmeans_core probed by the variants mode, in display order.
 OUR_ALGORITHMS: tuple[str, ...] = ("lloyd", "elkan", "hamerly", "yinyang", "auto")
@@ -72,11 +73,14 @@ def exact_inertia(X: np.ndarray, centers: np.ndarray, chunk: int = 32768) -> flo
     C = np.asarray(centers, dtype=np.float64)
     c_norms = np.einsum("ij,ij->i", C, C)
     total = 0.0
-    for start in range(0, X.shape[0], chunk):
-        x = np.asarray(X[start : start + chunk], dtype=np.float64)
-        nearest = np.argmin(c_norms[None, :] - 2.0 * (x @ C.T), axis=1)
-        diff = x - C[nearest]
-        total += float(np.einsum("ij,ij->", diff, diff))
+    # Single-threaded BLAS: a multi-threaded product here would leave OpenBLAS
+    # workers spinning into the next timed fit (see ``_runner.settle``).
+    with threadpool_limits(limits=1, user_api="blas"):
+        for start in range(0, X.shape[0], chunk):
+            x = np.asarray(X[start : start + chunk], dtype=np.float64)
+            nearest = np.argmin(c_norms[None, :] - 2.0 * (x @ C.T), axis=1)
+            diff = x - C[nearest]
+            total += float(np.einsum("ij,ij->", diff, diff))
     return total
 
 
@@ -122,6 +126,27 @@ class EstimatorImpl:
             labels=np.asarray(est.labels_),
             n_distance_evaluations=_distance_evaluations(est),
         )
+
+    def prime(self, X: np.ndarray, init: np.ndarray) -> None:
+        """Run one untimed, unscored iteration, to wake this library's threads.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n, d)
+            A few rows of the data (at least ``init.shape[0]``).
+        init : ndarray of shape (k, d)
+            Initial centers.
+        """
+        est = self.estimator_cls(
+            n_clusters=init.shape[0],
+            init=init.copy(),
+            n_init=1,
+            max_iter=1,
+            **self.params,
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            est.fit(X)
 
     def fit_fixed(self, X: np.ndarray, init: np.ndarray, max_iter: int) -> FitResult:
         """Run ``max_iter`` iterations from ``init`` with ``tol=0`` and one run.
@@ -209,6 +234,26 @@ class FaissImpl:
             inertia=exact_inertia(X, km.centroids),
             centers=np.asarray(km.centroids),
         )
+
+    def prime(self, X: np.ndarray, init: np.ndarray) -> None:
+        """Run one untimed, unscored iteration, to wake faiss's threads.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n, d), float32
+            A few rows of the data (at least ``init.shape[0]``).
+        init : ndarray of shape (k, d)
+            Initial centers.
+        """
+        km = self.faiss.Kmeans(
+            X.shape[1],
+            init.shape[0],
+            niter=1,
+            verbose=False,
+            max_points_per_centroid=X.shape[0],
+            min_points_per_centroid=1,
+        )
+        km.train(X, init_centroids=np.ascontiguousarray(init))
 
     def fit_fixed(self, X: np.ndarray, init: np.ndarray, max_iter: int) -> FitResult:
         """Run exactly ``max_iter`` iterations from ``init`` (faiss never stops early).

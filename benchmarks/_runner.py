@@ -82,20 +82,25 @@ def _median(values: list[float]) -> float | None:
     return float(statistics.median(values)) if values else None
 
 
-def settle(seconds: float) -> None:
-    """Sleep before a timed fit so that no idle thread pool competes with it.
+def settle(impl: Impl, X: np.ndarray, init: np.ndarray, seconds: float) -> None:
+    """Pause, then wake ``impl``'s own threads, just before its timed fit.
 
     BLAS and OpenMP pools keep their worker threads spinning for a while after
-    a call returns.  The harness calls BLAS between timed fits (the float64
-    inertia of every result) and the peers leave their own pools behind, so
-    without a pause a fit can start while a spinning worker holds one of the
-    cores.  On the 2-core benchmark machine that made a 20-iteration fit at
-    1000000x8 k=8 take 6.2 ms per iteration right after a BLAS product, against
-    3.8 alone and 4.0 after a 0.3 s pause.  Every implementation gets the same
-    pause, so the alternation stays fair.
+    a call returns, and the previous implementation in the rotation leaves its
+    pools behind.  Without a pause a fit can start while a spinning worker
+    holds one of the cores: on the 2-core benchmark machine a 20-iteration fit
+    of ours at 1000000x8 k=8 took 6.2 ms per iteration right after a BLAS
+    product, against 3.8 alone and 4.0 after a 0.3 s pause.  After the pause
+    every thread sleeps, though, and waking them costs each library a few
+    hundred microseconds (a 200 x 3 fit took 100 us back to back, 520-600 us
+    right after a 0.3 s sleep).  So each implementation then runs one untimed
+    iteration on a few rows, as any program calling it twice would, and the
+    timed fit follows at once.  Every implementation gets the same treatment.
     """
-    if seconds > 0:
-        time.sleep(seconds)
+    if seconds <= 0:
+        return
+    time.sleep(seconds)
+    impl.prime(X[: max(init.shape[0], min(X.shape[0], 2048))], init)
 
 
 def _rotated(items: list[Impl], shift: int) -> list[Impl]:
@@ -165,7 +170,8 @@ def compare_shape(
     bound : MachineBound
         Measured machine limits.
     settle_s : float, default=0.0
-        Seconds to wait before each timed fit (see :func:`settle`).
+        Seconds to pause before each timed fit (see :func:`settle`; 0 skips
+        the pause and the wake-up run).
 
     Returns
     -------
@@ -182,7 +188,7 @@ def compare_shape(
     for rep in range(repeats):
         for impl in _rotated(usable, rep):
             row = rows[impl.name]
-            settle(settle_s)
+            settle(impl, X, init, settle_s)
             fixed = _safe(
                 row, impl.fit_fixed, X, init, max_iter, strict=strict[row.name]
             )
@@ -190,7 +196,7 @@ def compare_shape(
     for rep in range(fit_repeats):
         for impl in _rotated(usable, rep):
             row = rows[impl.name]
-            settle(settle_s)
+            settle(impl, X, init, settle_s)
             full = _safe(
                 row, impl.fit_default, X, shape.k, seed, strict=strict[row.name]
             )
@@ -245,7 +251,8 @@ def variants_shape(
     seed : int
         Seed for the data and the shared init.
     settle_s : float, default=0.0
-        Seconds to wait before each timed fit (see :func:`settle`).
+        Seconds to pause before each timed fit (see :func:`settle`; 0 skips
+        the pause and the wake-up run).
 
     Returns
     -------
@@ -262,7 +269,7 @@ def variants_shape(
         impl.fit_default(X[: min(X.shape[0], 5000)], shape.k, seed, **overrides)
     for rep in range(repeats):
         for impl in _rotated(impls, rep):
-            settle(settle_s)
+            settle(impl, X, init, settle_s)
             res = impl.fit_default(X, shape.k, seed, **overrides)
             times[impl.name].append(res.seconds)
             results[impl.name] = res

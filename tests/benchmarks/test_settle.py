@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from benchmarks import _runner
-from benchmarks._impls import ours
+from benchmarks._impls import EstimatorImpl, ours
 from benchmarks._machine import MachineBound
 from benchmarks._report import _settle_line
 from benchmarks._shapes import Shape
@@ -19,7 +20,23 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     return calls
 
 
-def test_compare_pauses_before_every_timed_fit(sleeps: list[float]) -> None:
+@pytest.fixture
+def primed(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
+    """Record every wake-up run (implementation, rows) and still run it."""
+    calls: list[tuple[str, int]] = []
+    original = EstimatorImpl.prime
+
+    def recording(self, X, init):
+        calls.append((self.name, X.shape[0]))
+        original(self, X, init)
+
+    monkeypatch.setattr(EstimatorImpl, "prime", recording)
+    return calls
+
+
+def test_compare_pauses_before_every_timed_fit(
+    sleeps: list[float], primed: list[tuple[str, int]]
+) -> None:
     bound = MachineBound(
         bandwidth_gbs=10.0,
         gemm_gflops={"float32": 10.0},
@@ -39,8 +56,10 @@ def test_compare_pauses_before_every_timed_fit(sleeps: list[float]) -> None:
         bound=bound,
         settle_s=0.25,
     )
-    # Two fixed-iteration repeats and one full fit for each implementation.
+    # Two fixed-iteration repeats and one full fit for each implementation,
+    # each after a pause and a wake-up run of that same implementation.
     assert sleeps == [0.25] * (len(impls) * 3)
+    assert sorted(primed) == sorted([("ours", 300), ("ours-hamerly", 300)] * 3)
 
 
 def test_variants_pause_before_every_timed_fit(sleeps: list[float]) -> None:
@@ -56,11 +75,22 @@ def test_variants_pause_before_every_timed_fit(sleeps: list[float]) -> None:
     assert sleeps == [0.1] * 4
 
 
-def test_no_pause_means_no_sleep(sleeps: list[float]) -> None:
+def test_no_pause_means_no_sleep(
+    sleeps: list[float], primed: list[tuple[str, int]]
+) -> None:
     _runner.variants_shape(
         Shape(300, 2, 3), "float64", ["lloyd"], [], repeats=2, seed=0, settle_s=0.0
     )
     assert sleeps == []
+    assert primed == []
+
+
+def test_wake_up_run_uses_a_few_rows(primed: list[tuple[str, int]]) -> None:
+    X = np.random.default_rng(0).standard_normal((5000, 3))
+    impl = ours("lloyd")
+    init = X[:4].copy()
+    _runner.settle(impl, X, init, 1e-6)
+    assert primed == [("ours", 2048)]
 
 
 def test_report_says_whether_fits_were_paused() -> None:

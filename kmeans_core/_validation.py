@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ._kernels.moments import total_sum
+from ._stats import data_sum
 
 FLOAT_DTYPES = (np.float64, np.float32)
 ALGORITHMS = ("lloyd", "elkan", "hamerly", "yinyang", "auto")
@@ -105,17 +105,10 @@ def check_array(
     return array
 
 
-def _fast_sum(array: np.ndarray) -> float:
-    """Sum of all entries in float64: the compiled kernel where it applies."""
-    if array.ndim == 2 and array.dtype in FLOAT_DTYPES and array.flags.c_contiguous:
-        return total_sum(array)
-    return float(array.sum(dtype=np.float64))
-
-
 def check_finite(array: np.ndarray, name: str) -> None:
     """Raise a ValueError naming NaN or infinity when present."""
     # A sum is one fast pass; only when it is not finite do we look closer.
-    if np.isfinite(_fast_sum(array)):
+    if np.isfinite(data_sum(array)):
         return
     if np.isnan(array).any():
         rows = np.flatnonzero(np.isnan(array).reshape(array.shape[0], -1).any(axis=1))

@@ -42,7 +42,6 @@ from ._kernels.lloyd import (
     distances_to_reference,
     lloyd_assign_accumulate,
 )
-from ._kernels.moments import column_means, column_variances
 from ._kernels.small import lloyd_serial
 from ._kernels.unrolled import UNROLLED_KERNELS
 from ._kernels.yinyang import (
@@ -51,6 +50,7 @@ from ._kernels.yinyang import (
     yinyang_init_bounds,
     yinyang_search_accumulate,
 )
+from ._stats import mean_and_variance
 from ._threads import run_in_workers, single_threaded_blas
 
 
@@ -151,9 +151,7 @@ def gemm_reference(X: np.ndarray) -> np.ndarray:
 
     Returns the reference in X's dtype (all zeros for the origin).
     """
-    mean, variances = np.empty(X.shape[1]), np.empty(X.shape[1])
-    column_means(X, mean)
-    column_variances(X, mean, variances)
+    mean, variances = mean_and_variance(X)
     if np.dot(mean, mean) <= variances.sum():
         return np.zeros(X.shape[1], dtype=X.dtype)
     return mean.astype(X.dtype)

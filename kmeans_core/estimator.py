@@ -17,7 +17,7 @@ import numpy as np
 
 from . import _persistence
 from ._kernels.distances import pairwise_euclidean
-from ._kernels.moments import column_means, column_variances
+from ._stats import mean_and_variance
 from ._validation import (
     check_array,
     check_centers,
@@ -37,15 +37,12 @@ DEFAULT_N_INIT_RANDOM = 10
 def scaled_tolerance(X: np.ndarray, tol: float) -> float:
     """``tol`` times the mean per-feature variance of X (0 stays 0).
 
-    The variances come from one compiled two-pass kernel, in float64, without
-    copying X (``np.var`` would build a float64 copy of all of it).
+    The variances are computed in float64, in two passes, without copying a
+    large X (``np.var`` would build a float64 copy of all of it).
     """
     if tol == 0:
         return 0.0
-    X = np.ascontiguousarray(X)
-    mean, variances = np.empty(X.shape[1]), np.empty(X.shape[1])
-    column_means(X, mean)
-    column_variances(X, mean, variances)
+    _, variances = mean_and_variance(np.ascontiguousarray(X))
     return float(np.mean(variances) * tol)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from kmeans_core import _stats
 from kmeans_core._kernels import moments
 from kmeans_core.estimator import scaled_tolerance
 
@@ -65,3 +66,18 @@ def test_scaled_tolerance_is_tol_times_mean_variance(rng):
     # A strided view is handled without changing the answer.
     view = np.asfortranarray(X)
     assert scaled_tolerance(view, 1e-4) == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("n_samples", [5, 200, _stats.PARALLEL_MIN_VALUES])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_stats_wrappers_agree_with_numpy_on_both_paths(rng, n_samples, dtype):
+    # Small arrays take the NumPy path, large ones the kernels.
+    X = (rng.standard_normal((n_samples, 3)) + 50.0).astype(dtype)
+    X64 = X.astype(np.float64)
+    mean, variance = _stats.mean_and_variance(X)
+    np.testing.assert_allclose(mean, X64.mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(variance, X64.var(axis=0), rtol=1e-9)
+    assert _stats.data_sum(X) == pytest.approx(X64.sum(), rel=1e-12)
+    # Strided and non-float inputs fall back to NumPy.
+    assert _stats.data_sum(X64[::2]) == pytest.approx(X64[::2].sum(), rel=1e-12)
+    assert _stats.data_sum(np.ones((4, 2), dtype=np.int64)) == 8.0

@@ -43,7 +43,7 @@ from ._kernels.lloyd import (
     lloyd_assign_accumulate,
 )
 from ._kernels.small import lloyd_serial
-from ._kernels.unrolled import UNROLLED_KERNELS
+from ._kernels.unrolled import UNROLLED_KERNELS, unrolled_applies
 from ._kernels.yinyang import (
     yinyang_bounds_from_dots,
     yinyang_filter,
@@ -95,15 +95,12 @@ class DirectKernels(NamedTuple):
 def direct_kernels(X: np.ndarray) -> DirectKernels:
     """The fastest exact direct kernels for data shaped and typed like ``X``.
 
-    The unrolled kernels (``_kernels/unrolled.py``) are used for rows narrower
-    than 64 bytes (d <= 8 in float32, d <= 7 in float64).  For 64-byte rows the
-    generic kernels, which also score eight features per pass, measured faster
-    (8.3 against 9.4 ms at 1000000 x 8 float64, ``python -m
-    benchmarks.direct_kernels``): the unrolled tile copy of such rows compiles
-    to a slow shuffle sequence.  Both give bit-identical results.
+    The unrolled kernels (``_kernels/unrolled.py``) where
+    ``unrolled_applies`` says so, the generic ones otherwise.  Both give
+    bit-identical results.
     """
     n_features = X.shape[1]
-    if n_features in UNROLLED_KERNELS and n_features * X.dtype.itemsize < 64:
+    if unrolled_applies(n_features, X.dtype.itemsize):
         return DirectKernels(*UNROLLED_KERNELS[n_features])
     return DirectKernels(lloyd_assign_accumulate, assign_nearest)
 

@@ -23,6 +23,7 @@ from ._kernels.seeding import (
     update_closest,
 )
 from ._kernels.small import kmeans_plusplus_serial
+from ._kernels.unrolled import UNROLLED_POTENTIALS, unrolled_applies
 from ._threads import run_in_workers, single_threaded_blas
 from ._validation import (
     check_array,
@@ -54,6 +55,10 @@ class _DirectScorer:
     (``n_candidates <= d / 4``) or at most ``_KEPT_DISTANCES_MAX_BYTES``, the
     scoring pass keeps them, and the chosen candidate lowers ``closest`` from
     that copy instead of a second pass over X (the same numbers either way).
+    For rows narrower than 64 bytes the scoring kernel is compiled with d
+    built in (``unrolled.UNROLLED_POTENTIALS``; same numbers as the generic
+    one): k-means++ took 54 against 65 ms at 1000000 x 8 with k=8 and 72
+    against 116 ms at 1000000 x 3 with k=16 (float32, best of 7 interleaved).
     """
 
     def __init__(
@@ -68,6 +73,11 @@ class _DirectScorer:
         small = kept_bytes <= _KEPT_DISTANCES_MAX_BYTES
         n_kept = n_candidates if 4 * n_candidates <= X.shape[1] or small else 0
         self.distances = np.empty((n_kept, X.shape[0]), dtype=X.dtype)
+        self.score = (
+            UNROLLED_POTENTIALS[X.shape[1]]
+            if unrolled_applies(X.shape[1], X.dtype.itemsize)
+            else candidate_potentials
+        )
 
     def distances_to(self, point: np.ndarray) -> np.ndarray:
         out = np.empty(self.X.shape[0])
@@ -76,7 +86,7 @@ class _DirectScorer:
 
     def potentials(self, candidates: np.ndarray, closest: np.ndarray) -> np.ndarray:
         out = np.empty(candidates.shape[0])
-        candidate_potentials(
+        self.score(
             self.X,
             self.sample_weight,
             candidates,

@@ -55,6 +55,33 @@ def distances_to_point(X, point, out):
     _point_distances(X, point, out, False)
 
 
+@njit(inline="always", fastmath=FASTMATH)
+def add_potentials(dist, n_rows, closest, sample_weight, start, total):
+    """``total`` plus ``w * min(closest, dist)`` over a tile's rows, in row order.
+
+    Shared by the generic and the per-d scoring kernels, so both add the same
+    numbers in the same order.
+
+    IN dist (the tile's squared distances to one candidate), n_rows, closest,
+    sample_weight, start (the tile's first row), total.  Returns the new total.
+    """
+    for t in range(n_rows):
+        d = np.float64(dist[t])
+        current = closest[start + t]
+        total += np.float64(sample_weight[start + t]) * (d if d < current else current)
+    return total
+
+
+@njit(inline="always")
+def sum_block_partials(partial, out):
+    """``out[c]`` = the blocks' ``partial[:, c]`` added in block order."""
+    for c in range(partial.shape[1]):
+        total = 0.0
+        for b in range(partial.shape[0]):
+            total += partial[b, c]
+        out[c] = total
+
+
 @njit(parallel=True, fastmath=FASTMATH, cache=CACHE)
 def candidate_potentials(
     X, sample_weight, candidates, closest, block_starts, out, distances
@@ -66,6 +93,7 @@ def candidate_potentials(
     depend on the thread count.  When ``distances`` has L rows, the squared
     distances are also stored there, so the chosen candidate's can lower
     ``closest`` without being computed again; pass a (0, n) array to skip that.
+    ``unrolled.UNROLLED_POTENTIALS`` holds the same kernel compiled per d.
 
     IN X (n, d), sample_weight (n,), candidates (L, d), closest (n,) float64,
     block_starts; OUT out (L,) float64, distances (L, n) or (0, n) in X's dtype.
@@ -85,19 +113,10 @@ def candidate_potentials(
                 squared_distances_in_tile(xt, stop - start, candidates, c, dist)
                 if store:
                     distances[c, start:stop] = dist[: stop - start]
-                total = partial[b, c]
-                for t in range(stop - start):
-                    d = np.float64(dist[t])
-                    current = closest[start + t]
-                    total += np.float64(sample_weight[start + t]) * (
-                        d if d < current else current
-                    )
-                partial[b, c] = total
-    for c in range(n_candidates):
-        total = 0.0
-        for b in range(n_blocks):
-            total += partial[b, c]
-        out[c] = total
+                partial[b, c] = add_potentials(
+                    dist, stop - start, closest, sample_weight, start, partial[b, c]
+                )
+    sum_block_partials(partial, out)
 
 
 @njit(cache=CACHE)

@@ -27,7 +27,7 @@ from kmeans_core._kernels.seeding import (
     distances_to_point,
     update_closest,
 )
-from kmeans_core._kernels.unrolled import UNROLLED_KERNELS
+from kmeans_core._kernels.unrolled import UNROLLED_KERNELS, UNROLLED_POTENTIALS
 from kmeans_core.drivers import (
     DirectKernels,
     _assign_with_gemm,
@@ -473,6 +473,39 @@ def test_unrolled_kernels_equal_generic_kernels(
         np.testing.assert_array_equal(got, expected)
     expected_labels = reference.assign(X.astype(np.float64), centers.astype(np.float64))
     np.testing.assert_array_equal(fused(unrolled.assign_accumulate)[0], expected_labels)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("n_features", range(1, MAX_UNROLLED_FEATURES + 1))
+@pytest.mark.parametrize("n_samples, n_candidates", [(7, 3), (2500, 5), (1300, 1)])
+def test_unrolled_potentials_equal_generic_potentials(
+    n_samples, n_candidates, n_features, weighted, dtype
+):
+    X, centers, w = _data(
+        n_samples, n_features, n_candidates + 1, dtype, weighted=weighted
+    )
+    closest = np.empty(n_samples)
+    distances_to_point(X, centers[:1], closest)
+    candidates = np.ascontiguousarray(centers[1:])
+    starts = block_starts(n_samples, n_candidates, n_features)
+
+    def score(kernel, keep):
+        pots = np.empty(n_candidates)
+        kept = np.empty((n_candidates if keep else 0, n_samples), dtype=dtype)
+        kernel(X, w, candidates, closest, starts, pots, kept)
+        return pots, kept
+
+    for keep in (True, False):
+        got = score(UNROLLED_POTENTIALS[n_features], keep)
+        expected = score(candidate_potentials, keep)
+        np.testing.assert_array_equal(got[0], expected[0])
+        np.testing.assert_array_equal(got[1], expected[1])
+    cand_d = reference.squared_distances(
+        X.astype(np.float64), candidates.astype(np.float64)
+    )
+    pots = (np.minimum(closest[:, None], cand_d) * w.astype(np.float64)[:, None]).sum(0)
+    np.testing.assert_allclose(got[0], pots, rtol=RTOL[dtype])
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

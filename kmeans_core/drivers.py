@@ -168,6 +168,10 @@ class _Workspace:
         self.center_shift = np.empty(n_clusters)
         self.gemm = use_gemm(n_clusters, n_features)
         self.reference = reference
+        # The labels that the partial sums were last computed for, when the
+        # caller keeps them (``_run`` does): blocks whose labels did not
+        # change keep their sums (``common.accumulate_block``).  Empty: none.
+        self.previous_labels = np.empty(0, dtype=np.int32)
         self.centred = reference is not None and bool(reference.any())
         if self.gemm:
             self.slabs = _slab_bounds(self.starts, n_clusters, X.dtype.itemsize)
@@ -243,6 +247,7 @@ def _assign_with_gemm(
             first,
             last,
             labels,
+            ws.previous_labels,
             ws.partial_sums,
             ws.partial_weights,
             accumulate,
@@ -386,6 +391,7 @@ class _ElkanSteps(_BoundedSteps):
             labels,
             self.upper,
             self.lower,
+            ws.previous_labels,
             ws.partial_sums,
             ws.partial_weights,
             self.counts,
@@ -421,6 +427,7 @@ class _HamerlySteps(_BoundedSteps):
             labels,
             self.upper,
             self.lower,
+            ws.previous_labels,
             ws.partial_sums,
             ws.partial_weights,
             self.counts,
@@ -502,6 +509,7 @@ class _YinyangSteps(_BoundedSteps):
                 labels,
                 self.upper,
                 self.lower,
+                ws.previous_labels,
                 ws.partial_sums,
                 ws.partial_weights,
                 accumulate,
@@ -549,6 +557,7 @@ class _YinyangSteps(_BoundedSteps):
                 self.upper,
                 self.lower,
                 self.best_sq,
+                ws.previous_labels,
                 ws.partial_sums,
                 ws.partial_weights,
                 self.counts,
@@ -645,6 +654,9 @@ def _run(
     centers_new = np.empty_like(centers)
     labels = np.full(n_samples, -1, dtype=np.int32)
     labels_old = labels.copy()
+    # labels_old is updated after every accumulating pass, so it always holds
+    # the labels the partial sums belong to.
+    ws.previous_labels = labels_old
     history: list[dict] | None = [] if record_history else None
     steps.start(centers, labels)
     strict = converged = False

@@ -24,6 +24,37 @@ def accumulate_row(X, i, weight, label, sums, weights):
         sums[label, f] += w * np.float64(X[i, f])
 
 
+@njit(inline="always")
+def accumulate_block(
+    X, sample_weight, labels, start, stop, previous_labels, block_sums, block_weights
+):
+    """Recompute a block's partial sums, unless its labels did not change.
+
+    ``previous_labels`` holds the labels of the pass that last wrote these
+    partial sums (the driver's copy from the previous iteration), or is empty
+    when there is no such pass.  A block whose rows all kept their labels
+    would be summed to the very same numbers (same rows, same order), so its
+    sums are left as they are: near convergence, when few rows move, the
+    pruning algorithms then skip most of the accumulation, which is otherwise
+    their largest cost per pass.
+
+    IN X, sample_weight, labels, start, stop, previous_labels (n,) or (0,);
+    INOUT block_sums (k, d), block_weights (k,).
+    """
+    if previous_labels.shape[0] > 0:
+        unchanged = True
+        for i in range(start, stop):
+            if labels[i] != previous_labels[i]:
+                unchanged = False
+                break
+        if unchanged:
+            return
+    block_sums[:] = 0.0
+    block_weights[:] = 0.0
+    for i in range(start, stop):
+        accumulate_row(X, i, sample_weight[i], labels[i], block_sums, block_weights)
+
+
 @njit(fastmath=FASTMATH, cache=CACHE)
 def relocate_empty_clusters(X, sample_weight, centers_old, labels, sums, weights):
     """Move each empty cluster onto one of the points farthest from their center.

@@ -13,7 +13,7 @@ import numpy as np
 from numba import njit, prange
 
 from .._config import CACHE, FASTMATH
-from .common import accumulate_row
+from .common import accumulate_block
 from .distances import squared_distance
 
 
@@ -65,6 +65,7 @@ def elkan_assign_accumulate(
     labels,
     upper,
     lower,
+    previous_labels,
     partial_sums,
     partial_weights,
     counts,
@@ -72,18 +73,17 @@ def elkan_assign_accumulate(
 ):
     """One Elkan assignment pass, with per-block partial sums when ``accumulate``.
 
+    Per block the rows are assigned first and then accumulated in row order
+    (skipped for blocks whose labels did not change: see
+    ``common.accumulate_block``).
+
     IN X, sample_weight, centers, center_half_distances (k, k),
     distance_next_center (k,) (half the distance to the nearest other center),
-    block_starts, accumulate; INOUT labels, upper, lower;
-    OUT partial_sums, partial_weights, counts.
+    block_starts, previous_labels, accumulate; INOUT labels, upper, lower,
+    partial_sums, partial_weights; OUT counts.
     """
     n_clusters = centers.shape[0]
     for b in prange(block_starts.shape[0] - 1):
-        block_sums = partial_sums[b]
-        block_weights = partial_weights[b]
-        if accumulate:
-            block_sums[:] = 0.0
-            block_weights[:] = 0.0
         evaluations = 0
         for i in range(block_starts[b], block_starts[b + 1]):
             bound = upper[i]
@@ -121,8 +121,17 @@ def elkan_assign_accumulate(
                                 bound_sq = sq
                 labels[i] = label
                 upper[i] = bound
-            if accumulate:
-                accumulate_row(X, i, sample_weight[i], label, block_sums, block_weights)
+        if accumulate:
+            accumulate_block(
+                X,
+                sample_weight,
+                labels,
+                block_starts[b],
+                block_starts[b + 1],
+                previous_labels,
+                partial_sums[b],
+                partial_weights[b],
+            )
         counts[b] = evaluations
 
 

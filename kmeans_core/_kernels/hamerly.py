@@ -17,7 +17,7 @@ import numpy as np
 from numba import njit, prange
 
 from .._config import CACHE, FASTMATH, TILE_ROWS
-from .common import accumulate_row
+from .common import accumulate_block
 from .distances import (
     gather_rows_transposed,
     keep_two_smallest,
@@ -92,6 +92,7 @@ def hamerly_assign_accumulate(
     labels,
     upper,
     lower,
+    previous_labels,
     partial_sums,
     partial_weights,
     counts,
@@ -104,11 +105,12 @@ def hamerly_assign_accumulate(
     side), keeping the rows whose bounds fail even so; then the full searches
     for those rows, a tile at a time (vectorised over samples); then the
     accumulation, in row order, so the sums are added exactly as Lloyd's
-    kernels add them.
+    kernels add them (skipped for blocks whose labels did not change: see
+    ``common.accumulate_block``).
 
     IN X, sample_weight, centers, distance_next_center (k,) (half the distance
-    to the nearest other center), block_starts, accumulate;
-    INOUT labels, upper, lower; OUT partial_sums, partial_weights, counts.
+    to the nearest other center), block_starts, previous_labels, accumulate;
+    INOUT labels, upper, lower, partial_sums, partial_weights; OUT counts.
     """
     n_clusters = centers.shape[0]
     for b in prange(block_starts.shape[0] - 1):
@@ -142,14 +144,16 @@ def hamerly_assign_accumulate(
             )
         evaluations += n_pending * n_clusters
         if accumulate:
-            block_sums = partial_sums[b]
-            block_weights = partial_weights[b]
-            block_sums[:] = 0.0
-            block_weights[:] = 0.0
-            for i in range(start, stop):
-                accumulate_row(
-                    X, i, sample_weight[i], labels[i], block_sums, block_weights
-                )
+            accumulate_block(
+                X,
+                sample_weight,
+                labels,
+                start,
+                stop,
+                previous_labels,
+                partial_sums[b],
+                partial_weights[b],
+            )
         counts[b] = evaluations
 
 

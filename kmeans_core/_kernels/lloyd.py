@@ -16,7 +16,7 @@ import numpy as np
 from numba import njit, prange
 
 from .._config import CACHE, FASTMATH, TILE_ROWS
-from .common import accumulate_row
+from .common import accumulate_block, accumulate_row
 from .distances import nearest_in_tile, squared_distance
 
 
@@ -147,27 +147,35 @@ def accumulate_slab(
     first_block,
     last_block,
     labels,
+    previous_labels,
     partial_sums,
     partial_weights,
     accumulate,
 ):
-    """Store a slab's labels and, if ``accumulate``, add its blocks' partial sums.
+    """Store a slab's labels and, if ``accumulate``, its blocks' partial sums.
+
+    Blocks whose labels did not change keep their sums (see
+    ``common.accumulate_block``).
 
     IN X, sample_weight, slab_labels (rows,), slab_start, block_starts,
-    first_block, last_block, accumulate; OUT labels, partial_sums,
-    partial_weights (only the slab's blocks).
+    first_block, last_block, previous_labels, accumulate; OUT labels;
+    INOUT partial_sums, partial_weights (only the slab's blocks).
     """
     for b in range(first_block, last_block):
-        block_sums = partial_sums[b]
-        block_weights = partial_weights[b]
+        start, stop = block_starts[b], block_starts[b + 1]
+        for i in range(start, stop):
+            labels[i] = slab_labels[i - slab_start]
         if accumulate:
-            block_sums[:] = 0.0
-            block_weights[:] = 0.0
-        for i in range(block_starts[b], block_starts[b + 1]):
-            label = slab_labels[i - slab_start]
-            labels[i] = label
-            if accumulate:
-                accumulate_row(X, i, sample_weight[i], label, block_sums, block_weights)
+            accumulate_block(
+                X,
+                sample_weight,
+                labels,
+                start,
+                stop,
+                previous_labels,
+                partial_sums[b],
+                partial_weights[b],
+            )
 
 
 @njit(nogil=True, fastmath=FASTMATH, cache=CACHE)
@@ -185,6 +193,7 @@ def argmin_accumulate_from_dots(
     first_block,
     last_block,
     labels,
+    previous_labels,
     partial_sums,
     partial_weights,
     accumulate,
@@ -197,8 +206,9 @@ def argmin_accumulate_from_dots(
 
     IN X, sample_weight, reference, centers, dots_t, half_center_norms,
     tie_margin, row_radius, slab_start (see ``nearest_from_dots``),
-    block_starts, first_block, last_block, accumulate; OUT labels,
-    partial_sums, partial_weights (only the slab's blocks).
+    block_starts, first_block, last_block, previous_labels (see
+    ``accumulate_slab``), accumulate; OUT labels; INOUT partial_sums,
+    partial_weights (only the slab's blocks).
     """
     best_label, _ = nearest_from_dots(
         X,
@@ -219,6 +229,7 @@ def argmin_accumulate_from_dots(
         first_block,
         last_block,
         labels,
+        previous_labels,
         partial_sums,
         partial_weights,
         accumulate,

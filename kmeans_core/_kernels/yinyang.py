@@ -29,7 +29,7 @@ import numpy as np
 from numba import njit, prange
 
 from .._config import CACHE, FASTMATH, TILE_ROWS
-from .common import accumulate_row
+from .common import accumulate_block, accumulate_row
 from .distances import (
     gather_rows_transposed,
     keep_two_smallest,
@@ -267,6 +267,7 @@ def yinyang_search_accumulate(
     upper,
     lower,
     best_sq,
+    previous_labels,
     partial_sums,
     partial_weights,
     counts,
@@ -278,13 +279,14 @@ def yinyang_search_accumulate(
     are searched group by group in index order, each group with the best
     distance found so far, so later groups are filtered harder; then the rows
     are accumulated in row order, so the sums are added exactly as Lloyd's
-    kernels add them.
+    kernels add them (skipped for blocks whose labels did not change: see
+    ``common.accumulate_block``).
 
     IN X, sample_weight, centers, group_ptr (t + 1,) and group_members (k,)
     (the centers of group g are ``group_members[group_ptr[g]:group_ptr[g + 1]]``,
-    ascending), group_of (k,), block_starts, accumulate; INOUT labels, upper,
-    lower (n, t), best_sq; OUT partial_sums, partial_weights, counts
-    (distances computed, per block).
+    ascending), group_of (k,), block_starts, previous_labels, accumulate;
+    INOUT labels, upper, lower (n, t), best_sq, partial_sums, partial_weights;
+    OUT counts (distances computed, per block).
     """
     n_groups = group_ptr.shape[0] - 1
     n_features = X.shape[1]
@@ -322,14 +324,16 @@ def yinyang_search_accumulate(
                     lower,
                 )
         if accumulate:
-            block_sums = partial_sums[b]
-            block_weights = partial_weights[b]
-            block_sums[:] = 0.0
-            block_weights[:] = 0.0
-            for i in range(start, stop):
-                accumulate_row(
-                    X, i, sample_weight[i], labels[i], block_sums, block_weights
-                )
+            accumulate_block(
+                X,
+                sample_weight,
+                labels,
+                start,
+                stop,
+                previous_labels,
+                partial_sums[b],
+                partial_weights[b],
+            )
         counts[b] = evaluations
 
 
@@ -351,6 +355,7 @@ def yinyang_bounds_from_dots(
     labels,
     upper,
     lower,
+    previous_labels,
     partial_sums,
     partial_weights,
     accumulate,
@@ -368,8 +373,9 @@ def yinyang_bounds_from_dots(
 
     IN X, sample_weight, reference, centers, dots_t, half_center_norms,
     tie_margin, row_radius, slab_start (see ``nearest_from_dots``), group_of
-    (k,), block_starts, first_block, last_block, accumulate; OUT labels, upper,
-    lower, partial_sums, partial_weights (only the slab's rows and blocks).
+    (k,), block_starts, first_block, last_block, previous_labels (see
+    ``lloyd.accumulate_slab``), accumulate; OUT labels, upper, lower; INOUT
+    partial_sums, partial_weights (only the slab's rows and blocks).
     """
     n_clusters, n_rows = dots_t.shape
     n_groups = lower.shape[1]
@@ -416,6 +422,7 @@ def yinyang_bounds_from_dots(
         first_block,
         last_block,
         labels,
+        previous_labels,
         partial_sums,
         partial_weights,
         accumulate,

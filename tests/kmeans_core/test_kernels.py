@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kmeans_core import reference
+from kmeans_core import drivers, reference
 from kmeans_core._blocks import block_starts
 from kmeans_core._config import MAX_UNROLLED_FEATURES
 from kmeans_core._kernels.common import (
@@ -572,3 +572,71 @@ def test_direct_scorer_keeps_small_distance_arrays_even_at_low_d():
     scorer = _DirectScorer(X, w, block_starts(3000, 4, 2), n_candidates=4)
     assert 4 * 4 > 2 and 4 * 3000 * 4 <= _KEPT_DISTANCES_MAX_BYTES
     assert scorer.distances.shape == (4, 3000)
+
+
+# --- Reusing the partial sums of blocks whose labels did not change -------------
+
+
+def test_accumulate_block_keeps_sums_only_when_no_label_changed():
+    from kmeans_core._kernels.common import accumulate_block
+
+    X, _, w = _data(300, 3, 4, np.float64, seed=2, weighted=True)
+    labels = (np.arange(300) % 4).astype(np.int32)
+    fresh_sums, fresh_weights = np.zeros((4, 3)), np.zeros(4)
+    no_previous = np.empty(0, dtype=np.int32)
+    accumulate_block(X, w, labels, 100, 200, no_previous, fresh_sums, fresh_weights)
+    expected = np.zeros((4, 3))
+    np.add.at(expected, labels[100:200], X[100:200] * w[100:200, None])
+    np.testing.assert_allclose(fresh_sums, expected, rtol=1e-12)
+
+    # Same labels as before: the sums are taken as they are, untouched.
+    kept_sums, kept_weights = np.full((4, 3), 7.0), np.full(4, 7.0)
+    accumulate_block(X, w, labels, 100, 200, labels.copy(), kept_sums, kept_weights)
+    assert np.all(kept_sums == 7.0) and np.all(kept_weights == 7.0)
+
+    # One row of the block moved (or one outside it did not matter): recomputed.
+    previous = labels.copy()
+    previous[150] = (labels[150] + 1) % 4
+    previous[20] = (labels[20] + 1) % 4
+    sums, weights = np.full((4, 3), 7.0), np.full(4, 7.0)
+    accumulate_block(X, w, labels, 100, 200, previous, sums, weights)
+    np.testing.assert_array_equal(sums, fresh_sums)
+    np.testing.assert_array_equal(weights, fresh_weights)
+
+
+@pytest.mark.parametrize("driver", [run_lloyd, run_elkan, run_hamerly, run_yinyang])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_reusing_unchanged_blocks_changes_nothing(monkeypatch, driver, dtype):
+    """Every algorithm gives the same bits with and without the reuse."""
+    X, centers, w = _data(12000, 16, 40, dtype, seed=5, weighted=True)
+    starts = block_starts(12000, 40, 16)
+    clean_blocks = []
+    original_update = drivers.update_previous_labels
+
+    def counting_update(labels, previous):
+        changed = (labels != previous).astype(np.int64)
+        per_block = np.add.reduceat(changed, starts[:-1])
+        if previous.min() >= 0:
+            clean_blocks.append(int((per_block == 0).sum()))
+        return original_update(labels, previous)
+
+    monkeypatch.setattr(drivers, "update_previous_labels", counting_update)
+    reused = driver(X, w, centers, max_iter=200, tol=0.0)
+    # The run must have had passes with untouched blocks, or this tests nothing.
+    assert max(clean_blocks) > 0
+
+    class NoReuse(drivers._Workspace):
+        @property
+        def previous_labels(self):
+            return np.empty(0, dtype=np.int32)
+
+        @previous_labels.setter
+        def previous_labels(self, value):
+            pass
+
+    monkeypatch.setattr(drivers, "_Workspace", NoReuse)
+    recomputed = driver(X, w, centers, max_iter=200, tol=0.0)
+    np.testing.assert_array_equal(reused.centers, recomputed.centers)
+    np.testing.assert_array_equal(reused.labels, recomputed.labels)
+    assert reused.n_iter == recomputed.n_iter
+    assert reused.inertia == recomputed.inertia

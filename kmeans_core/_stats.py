@@ -21,13 +21,13 @@ def _use_kernels(X: np.ndarray) -> bool:
         X.size >= PARALLEL_MIN_VALUES
         and X.ndim == 2
         and X.dtype in (np.float32, np.float64)
-        and X.flags.c_contiguous
     )
 
 
 def data_sum(X: np.ndarray) -> float:
     """Sum of all entries of X, accumulated in float64."""
-    if _use_kernels(X):
+    # The kernel reads X as one flat run of values: C order only.
+    if _use_kernels(X) and X.flags.c_contiguous:
         return float(total_sum(X))
     return float(X.sum(dtype=np.float64))
 
@@ -35,8 +35,8 @@ def data_sum(X: np.ndarray) -> float:
 def mean_and_variance(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per-column mean and population variance of a 2-D X, in float64.
 
-    Two passes (the mean, then the squared deviations from it), never a copy
-    of X in float64.
+    Two passes (the mean, then the squared deviations from it); a large X
+    is never copied (small ones are, to float64).
     """
     if not _use_kernels(X):
         X64 = X.astype(np.float64)

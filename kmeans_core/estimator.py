@@ -42,7 +42,7 @@ def scaled_tolerance(X: np.ndarray, tol: float) -> float:
     """
     if tol == 0:
         return 0.0
-    _, variances = mean_and_variance(np.ascontiguousarray(X))
+    _, variances = mean_and_variance(X)
     return float(np.mean(variances) * tol)
 
 

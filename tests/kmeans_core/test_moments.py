@@ -78,6 +78,9 @@ def test_stats_wrappers_agree_with_numpy_on_both_paths(rng, n_samples, dtype):
     np.testing.assert_allclose(mean, X64.mean(axis=0), rtol=1e-12)
     np.testing.assert_allclose(variance, X64.var(axis=0), rtol=1e-9)
     assert _stats.data_sum(X) == pytest.approx(X64.sum(), rel=1e-12)
-    # Strided and non-float inputs fall back to NumPy.
+    # Strided inputs: the sum falls back to NumPy, the moments stay compiled.
     assert _stats.data_sum(X64[::2]) == pytest.approx(X64[::2].sum(), rel=1e-12)
+    strided_mean, strided_variance = _stats.mean_and_variance(X[::2])
+    np.testing.assert_allclose(strided_mean, X64[::2].mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(strided_variance, X64[::2].var(axis=0), rtol=1e-9)
     assert _stats.data_sum(np.ones((4, 2), dtype=np.int64)) == 8.0

@@ -188,7 +188,7 @@ def compare_shape(
     for rep in range(repeats):
         for impl in _rotated(usable, rep):
             row = rows[impl.name]
-            settle(impl, X, init, settle_s)
+            _safe(row, settle, impl, X, init, settle_s, strict=strict[row.name])
             fixed = _safe(
                 row, impl.fit_fixed, X, init, max_iter, strict=strict[row.name]
             )
@@ -196,7 +196,7 @@ def compare_shape(
     for rep in range(fit_repeats):
         for impl in _rotated(usable, rep):
             row = rows[impl.name]
-            settle(impl, X, init, settle_s)
+            _safe(row, settle, impl, X, init, settle_s, strict=strict[row.name])
             full = _safe(
                 row, impl.fit_default, X, shape.k, seed, strict=strict[row.name]
             )

@@ -98,3 +98,34 @@ def test_report_says_whether_fits_were_paused() -> None:
     assert _settle_line({"settings": {"settle_s": 0.0}}) == (
         "No pause between timed fits."
     )
+
+
+def test_a_peer_failing_in_its_wake_up_run_is_reported_not_fatal(
+    sleeps: list[float],
+) -> None:
+    class BrokenPeer(EstimatorImpl):
+        def prime(self, X, init):
+            raise RuntimeError("no threads today")
+
+    bound = MachineBound(
+        bandwidth_gbs=10.0,
+        gemm_gflops={"float32": 10.0},
+        threads=1,
+        bandwidth_bytes=1,
+        gemm_size=1,
+    )
+    broken = BrokenPeer("broken", ours("lloyd").estimator_cls)
+    result = _runner.compare_shape(
+        Shape(300, 2, 3),
+        "float32",
+        [ours("lloyd"), broken],
+        max_iter=3,
+        repeats=1,
+        fit_repeats=1,
+        seed=0,
+        bound=bound,
+        settle_s=0.1,
+    )
+    rows = {row["name"]: row for row in result["impls"]}
+    assert "no threads today" in rows["broken"]["error"]
+    assert rows["ours"]["per_iter_best_s"] > 0

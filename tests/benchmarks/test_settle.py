@@ -12,6 +12,17 @@ from benchmarks._report import _settle_line
 from benchmarks._shapes import Shape
 
 
+def _any_bound() -> MachineBound:
+    """A machine bound for runs whose timings nobody reads."""
+    return MachineBound(
+        bandwidth_gbs=10.0,
+        gemm_gflops={"float32": 10.0},
+        threads=1,
+        bandwidth_bytes=1,
+        gemm_size=1,
+    )
+
+
 @pytest.fixture
 def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """Record every pause instead of sleeping."""
@@ -37,13 +48,7 @@ def primed(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
 def test_compare_pauses_before_every_timed_fit(
     sleeps: list[float], primed: list[tuple[str, int]]
 ) -> None:
-    bound = MachineBound(
-        bandwidth_gbs=10.0,
-        gemm_gflops={"float32": 10.0},
-        threads=1,
-        bandwidth_bytes=1,
-        gemm_size=1,
-    )
+    bound = _any_bound()
     impls = [ours("lloyd"), ours("hamerly")]
     _runner.compare_shape(
         Shape(300, 2, 3),
@@ -107,13 +112,7 @@ def test_a_peer_failing_in_its_wake_up_run_is_reported_not_fatal(
         def prime(self, X, init):
             raise RuntimeError("no threads today")
 
-    bound = MachineBound(
-        bandwidth_gbs=10.0,
-        gemm_gflops={"float32": 10.0},
-        threads=1,
-        bandwidth_bytes=1,
-        gemm_size=1,
-    )
+    bound = _any_bound()
     broken = BrokenPeer("broken", ours("lloyd").estimator_cls)
     result = _runner.compare_shape(
         Shape(300, 2, 3),

@@ -25,10 +25,22 @@ def accumulate_row(X, i, weight, label, sums, weights):
 
 
 @njit(inline="always")
+def sum_block(X, sample_weight, labels, start, stop, sums, weights):
+    """The partial sums of rows ``start:stop``, added in row order.
+
+    IN X, sample_weight, labels, start, stop; OUT sums (k, d), weights (k,).
+    """
+    sums[:] = 0.0
+    weights[:] = 0.0
+    for i in range(start, stop):
+        accumulate_row(X, i, sample_weight[i], labels[i], sums, weights)
+
+
+@njit(inline="always")
 def accumulate_block(
     X, sample_weight, labels, start, stop, previous_labels, block_sums, block_weights
 ):
-    """Recompute a block's partial sums, unless its labels did not change.
+    """Recompute a block's partial sums (``sum_block``), unless no label changed.
 
     ``previous_labels`` holds the labels of the pass that last wrote these
     partial sums (the driver's copy from the previous iteration), or is empty
@@ -49,10 +61,7 @@ def accumulate_block(
                 break
         if unchanged:
             return
-    block_sums[:] = 0.0
-    block_weights[:] = 0.0
-    for i in range(start, stop):
-        accumulate_row(X, i, sample_weight[i], labels[i], block_sums, block_weights)
+    sum_block(X, sample_weight, labels, start, stop, block_sums, block_weights)
 
 
 @njit(fastmath=FASTMATH, cache=CACHE)

@@ -14,7 +14,7 @@ import numpy as np
 from numba import njit
 
 from .._config import CACHE, FASTMATH, TILE_ROWS
-from .common import accumulate_row, finish_centers, relocate_empty_clusters
+from .common import finish_centers, relocate_empty_clusters, sum_block
 from .distances import nearest_in_tile, squared_distance
 from .seeding import draw_candidates
 
@@ -96,10 +96,7 @@ def lloyd_serial(X, sample_weight, centers, max_iter, tol, labels):
     while n_iter < max_iter:
         n_iter += 1
         _assign_all(X, centers, labels, xt, dist, best_dist, best_label)
-        sums[:] = 0.0
-        weights[:] = 0.0
-        for i in range(n_samples):
-            accumulate_row(X, i, sample_weight[i], labels[i], sums, weights)
+        sum_block(X, sample_weight, labels, 0, n_samples, sums, weights)
         relocate_empty_clusters(X, sample_weight, centers, labels, sums, weights)
         finish_centers(sums, weights, centers, centers_new, shift)
         centers[:] = centers_new

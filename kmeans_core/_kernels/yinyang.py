@@ -29,7 +29,7 @@ import numpy as np
 from numba import njit, prange
 
 from .._config import CACHE, FASTMATH, TILE_ROWS
-from .common import accumulate_block, accumulate_row
+from .common import accumulate_block, sum_block
 from .distances import (
     gather_rows_transposed,
     keep_two_smallest,
@@ -103,12 +103,15 @@ def yinyang_init_bounds(
                         lower[i, g] = np.sqrt(second[g, t])
                     else:
                         lower[i, g] = np.sqrt(first[g, t])
-        block_sums = partial_sums[b]
-        block_weights = partial_weights[b]
-        block_sums[:] = 0.0
-        block_weights[:] = 0.0
-        for i in range(block_starts[b], block_starts[b + 1]):
-            accumulate_row(X, i, sample_weight[i], labels[i], block_sums, block_weights)
+        sum_block(
+            X,
+            sample_weight,
+            labels,
+            block_starts[b],
+            block_starts[b + 1],
+            partial_sums[b],
+            partial_weights[b],
+        )
 
 
 @njit(parallel=True, fastmath=FASTMATH, cache=CACHE)

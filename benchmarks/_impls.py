@@ -137,16 +137,18 @@ class EstimatorImpl:
         init : ndarray of shape (k, d)
             Initial centers.
         """
-        est = self.estimator_cls(
+        _timed(self._from_init(init, 1).fit, X)
+
+    def _from_init(self, init: np.ndarray, max_iter: int) -> Any:
+        """An estimator for one run of ``max_iter`` iterations from ``init``, tol 0."""
+        return self.estimator_cls(
             n_clusters=init.shape[0],
             init=init.copy(),
             n_init=1,
-            max_iter=1,
+            max_iter=max_iter,
+            tol=0.0,
             **self.params,
         )
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            est.fit(X)
 
     def fit_fixed(self, X: np.ndarray, init: np.ndarray, max_iter: int) -> FitResult:
         """Run ``max_iter`` iterations from ``init`` with ``tol=0`` and one run.
@@ -164,14 +166,7 @@ class EstimatorImpl:
         -------
         FitResult
         """
-        est = self.estimator_cls(
-            n_clusters=init.shape[0],
-            init=init.copy(),
-            n_init=1,
-            max_iter=max_iter,
-            tol=0.0,
-            **self.params,
-        )
+        est = self._from_init(init, max_iter)
         seconds, _ = _timed(est.fit, X)
         return self._result(seconds, est, X)
 
@@ -214,10 +209,9 @@ class FaissImpl:
         """Return whether this implementation runs on ``dtype`` data (float32 only)."""
         return dtype == "float32"
 
-    def _train(
-        self, X: np.ndarray, k: int, niter: int, seed: int, init: np.ndarray | None
-    ) -> FitResult:
-        km = self.faiss.Kmeans(
+    def _kmeans(self, X: np.ndarray, k: int, niter: int, seed: int) -> Any:
+        """A ``faiss.Kmeans`` for X with subsampling off."""
+        return self.faiss.Kmeans(
             X.shape[1],
             k,
             niter=niter,
@@ -226,6 +220,11 @@ class FaissImpl:
             max_points_per_centroid=X.shape[0],
             min_points_per_centroid=1,
         )
+
+    def _train(
+        self, X: np.ndarray, k: int, niter: int, seed: int, init: np.ndarray | None
+    ) -> FitResult:
+        km = self._kmeans(X, k, niter, seed)
         init_arg = None if init is None else np.ascontiguousarray(init)
         seconds, _ = _timed(lambda: km.train(X, init_centroids=init_arg))
         return FitResult(
@@ -245,14 +244,7 @@ class FaissImpl:
         init : ndarray of shape (k, d)
             Initial centers.
         """
-        km = self.faiss.Kmeans(
-            X.shape[1],
-            init.shape[0],
-            niter=1,
-            verbose=False,
-            max_points_per_centroid=X.shape[0],
-            min_points_per_centroid=1,
-        )
+        km = self._kmeans(X, init.shape[0], 1, 1234)
         km.train(X, init_centroids=np.ascontiguousarray(init))
 
     def fit_fixed(self, X: np.ndarray, init: np.ndarray, max_iter: int) -> FitResult:

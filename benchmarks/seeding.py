@@ -52,7 +52,9 @@ def main(argv: list[str] | None = None) -> None:
     for shape in args.shapes:
         r = measure(shape, args.repeats, args.dtype)
         ratio = r["ours_ms"] / r["sklearn_ms"]
-        print(f"| {shape} | {r['ours_ms']:.0f} | {r['sklearn_ms']:.0f} | {ratio:.2f} |")
+        # Three significant digits: a small shape's sub-millisecond time must
+        # not print as 0.
+        print(f"| {shape} | {r['ours_ms']:.3g} | {r['sklearn_ms']:.3g} | {ratio:.2f} |")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Each speed-up switched off, side by side: ``python -m benchmarks.ablations``.
 
-Three optimisations leave the numbers exactly as they were, which makes them
+Four optimisations leave the numbers exactly as they were, which makes them
 easy to switch off and compare:
 
 ``reuse``
@@ -11,6 +11,10 @@ easy to switch off and compare:
 ``seeding``
     k-means++ scoring compiled per d for rows narrower than 64 bytes
     (``unrolled.UNROLLED_POTENTIALS``).  Off: the generic scoring kernel.
+``transposed copy``
+    k-means++ on rows of 96 bytes or more scores candidates from a copy of X
+    transposed once (``init._DirectScorer``, allowed by ``copy_x=True``).
+    Off: every scoring pass transposes each tile again.
 ``reference``
     The BLAS path measures from the origin when the data mean lies within
     its spread (``drivers.gemm_reference``).  Off: it always subtracts the
@@ -145,6 +149,18 @@ def measure(shape: str, repeats: int = 3) -> list[dict[str, Any]]:
         seed_generic()
         timed = _best_of(repeats, seed, seed_generic)
         row("seeding (per-d kernel)", timed, np.array_equal(timed[2], timed[3]))
+
+    if init.scores_from_transposed_copy(X, parsed.k):
+
+        def seed_from(copy_allowed: bool) -> np.ndarray:
+            rng = np.random.RandomState(0)
+            return init._kmeans_plusplus(
+                X, parsed.k, weights, rng, copy_allowed=copy_allowed
+            )[1]
+
+        seed_from(True)
+        timed = _best_of(repeats, lambda: seed_from(True), lambda: seed_from(False))
+        row("seeding (transposed copy)", timed, np.array_equal(timed[2], timed[3]))
 
     if gemm:
         labels = {side: np.empty(X.shape[0], dtype=np.int32) for side in ("on", "off")}

@@ -33,3 +33,13 @@ def block_starts(n_samples: int, n_clusters: int, n_features: int) -> np.ndarray
     starts = np.linspace(0, n_samples, n_blocks + 1).round().astype(np.int64)
     starts.flags.writeable = False
     return starts
+
+
+def tile_starts(block_starts: np.ndarray, tile_rows: int) -> np.ndarray:
+    """Index of each block's first tile when every block is cut into tiles.
+
+    Tiles hold ``tile_rows`` rows from the block's first row on (a block's
+    last tile may hold fewer), so block b owns tiles ``out[b]:out[b + 1]``.
+    """
+    tiles_per_block = -(-np.diff(block_starts) // tile_rows)
+    return np.concatenate(([0], np.cumsum(tiles_per_block))).astype(np.int64)

@@ -13,13 +13,16 @@ from typing import Any
 
 import numpy as np
 
-from ._blocks import block_starts
+from ._blocks import block_starts, tile_starts
+from ._config import TILE_ROWS
 from ._kernels.seeding import (
     candidate_potentials,
     distances_to_point,
     draw_candidates,
     lower_from_dots,
     potentials_from_dots,
+    tiled_candidate_potentials,
+    transposed_tiles,
     update_closest,
 )
 from ._kernels.small import kmeans_plusplus_serial
@@ -47,6 +50,33 @@ _BLAS_MIN_FEATURES = 96
 #: and 65 against 84 at 200000 x 4 with k=32 (float32).
 _KEPT_DISTANCES_MAX_BYTES = 64 * 2**20
 
+#: The direct scorer works on a transposed copy of X (``_DirectScorer``) for
+#: rows of at least this many bytes and at least ``_TILED_MIN_CLUSTERS`` seeds.
+#: Whole seedings, tiled against not (float32 unless noted, best of 4
+#: interleaved): 0.81 at 200000 x 32 k=64, 0.70 at 100000 x 64 k=256, 0.76 at
+#: 200000 x 32 k=16, 0.85 at 200000 x 24 k=64, 0.85 at 100000 x 48 k=8, 0.85
+#: at 200000 x 16 k=64 in float64; but 1.01 at 200000 x 16 k=64, 1.09 at
+#: 200000 x 16 k=16, 1.18 at 1000000 x 16 k=8 (64-byte rows) and 1.15 at
+#: 100000 x 12 k=4 in float64 (too few passes to repay the copy).
+_TILED_MIN_ROW_BYTES = 96
+_TILED_MIN_CLUSTERS = 8
+
+
+def scores_from_transposed_copy(X: np.ndarray, n_clusters: int) -> bool:
+    """Whether k-means++ on X scores from a transposed copy, if allowed to copy.
+
+    For the generic direct kernel only (rows of ``_TILED_MIN_ROW_BYTES`` or
+    more, fewer than ``_BLAS_MIN_FEATURES`` features), with at least
+    ``_TILED_MIN_CLUSTERS`` seeds to choose.
+    """
+    n_features = X.shape[1]
+    return (
+        n_clusters >= _TILED_MIN_CLUSTERS
+        and n_features * X.dtype.itemsize >= _TILED_MIN_ROW_BYTES
+        and n_features < _BLAS_MIN_FEATURES
+        and not unrolled_applies(n_features, X.dtype.itemsize)
+    )
+
 
 class _DirectScorer:
     """Candidate scoring with the direct-difference Numba kernels.
@@ -59,6 +89,8 @@ class _DirectScorer:
     built in (``unrolled.UNROLLED_POTENTIALS``; same numbers as the generic
     one): k-means++ took 54 against 65 ms at 1000000 x 8 with k=8 and 72
     against 116 ms at 1000000 x 3 with k=16 (float32, best of 7 interleaved).
+    With ``tiled``, wider rows are scored from a transposed copy of X made
+    once (see ``_tiled_scoring`` and ``_TILED_MIN_ROW_BYTES``).
     """
 
     def __init__(
@@ -67,6 +99,7 @@ class _DirectScorer:
         sample_weight: np.ndarray,
         starts: np.ndarray,
         n_candidates: int,
+        tiled: bool = False,
     ):
         self.X, self.sample_weight, self.starts = X, sample_weight, starts
         kept_bytes = n_candidates * X.shape[0] * X.dtype.itemsize
@@ -78,6 +111,34 @@ class _DirectScorer:
             if unrolled_applies(X.shape[1], X.dtype.itemsize)
             else candidate_potentials
         )
+        if tiled and self.score is candidate_potentials:
+            self.score = self._tiled_scoring()
+
+    def _tiled_scoring(self) -> Callable[..., None]:
+        """``candidate_potentials`` on a transposed copy of X made once here.
+
+        The generic kernel transposes every tile of rows on every pass, and
+        that took about as long as scoring the tile; the copy costs one pass
+        and X's size in memory, until seeding ends.  Same outputs.
+        """
+        tile_index = tile_starts(self.starts, TILE_ROWS)
+        n_features = self.X.shape[1]
+        tiles = np.empty((tile_index[-1], n_features, TILE_ROWS), self.X.dtype)
+        transposed_tiles(self.X, self.starts, tile_index, tiles)
+
+        def score(X, sample_weight, candidates, closest, starts, out, distances):
+            tiled_candidate_potentials(
+                tiles,
+                tile_index,
+                sample_weight,
+                candidates,
+                closest,
+                starts,
+                out,
+                distances,
+            )
+
+        return score
 
     def distances_to(self, point: np.ndarray) -> np.ndarray:
         out = np.empty(self.X.shape[0])
@@ -237,8 +298,13 @@ def _kmeans_plusplus(
     sample_weight: np.ndarray,
     random_state: np.random.RandomState | np.random.Generator,
     n_local_trials: int | None = None,
+    copy_allowed: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Greedy k-means++ on validated inputs (see ``kmeans_plusplus``)."""
+    """Greedy k-means++ on validated inputs (see ``kmeans_plusplus``).
+
+    ``copy_allowed=False`` forbids the transposed copy of X that speeds up
+    scoring on rows of 9 to 95 features (``_DirectScorer``).
+    """
     n_samples, n_features = X.shape
     if n_local_trials is None:
         # Arthur & Vassilvitskii's greedy variant: 2 + log(k) candidates a step.
@@ -263,7 +329,8 @@ def _kmeans_plusplus(
             X, sample_weight, n_local_trials
         )
     else:
-        scorer = _DirectScorer(X, sample_weight, starts, n_local_trials)
+        tiled = copy_allowed and scores_from_transposed_copy(X, n_clusters)
+        scorer = _DirectScorer(X, sample_weight, starts, n_local_trials, tiled)
     closest = scorer.distances_to(centers[0:1])
     potential = float(closest @ weights64)
     candidate_ids = np.empty(n_local_trials, dtype=np.int64)
@@ -298,6 +365,11 @@ def kmeans_plusplus(
     with probability proportional to ``weight * D(x)^2`` (D is the distance to
     the nearest center chosen so far), where "best" means the one that leaves
     the smallest total weighted squared distance.
+
+    On rows of 96 bytes or more (24 float32 or 12 float64 features), with at
+    least 8 clusters, candidates are scored from a transposed copy of X made
+    at the start (X's size in memory, freed at the end); the seeds are the
+    same as without it.
 
     Parameters
     ----------
@@ -347,14 +419,18 @@ def initial_centers(
     init: str | np.ndarray | Callable[..., Any],
     sample_weight: np.ndarray,
     random_state: np.random.RandomState | np.random.Generator,
+    copy_allowed: bool = True,
 ) -> np.ndarray:
     """Initial centers for one run, from any supported ``init``.
 
     ``init`` is validated already; array inits are validated once by the caller
-    and passed as arrays.
+    and passed as arrays.  ``copy_allowed`` says whether k-means++ may make a
+    working copy of X (see ``_kmeans_plusplus``).
     """
     if isinstance(init, str) and init == "k-means++":
-        centers, _ = _kmeans_plusplus(X, n_clusters, sample_weight, random_state)
+        centers, _ = _kmeans_plusplus(
+            X, n_clusters, sample_weight, random_state, copy_allowed=copy_allowed
+        )
         return centers
     if isinstance(init, str) and init == "random":
         weights64 = sample_weight.astype(np.float64)

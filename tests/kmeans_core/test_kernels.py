@@ -8,9 +8,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kmeans_core import drivers, reference
-from kmeans_core._blocks import block_starts
-from kmeans_core._config import MAX_UNROLLED_FEATURES
+from kmeans_core import drivers, init, reference
+from kmeans_core._blocks import block_starts, tile_starts
+from kmeans_core._config import MAX_UNROLLED_FEATURES, TILE_ROWS
 from kmeans_core._kernels.common import (
     finish_centers,
     reduce_block_partials,
@@ -25,6 +25,8 @@ from kmeans_core._kernels.lloyd import lloyd_assign_accumulate
 from kmeans_core._kernels.seeding import (
     candidate_potentials,
     distances_to_point,
+    tiled_candidate_potentials,
+    transposed_tiles,
     update_closest,
 )
 from kmeans_core._kernels.unrolled import UNROLLED_KERNELS, UNROLLED_POTENTIALS
@@ -260,6 +262,99 @@ def test_kmeans_plusplus_picks_the_reference_rows(n_samples, n_clusters, weighte
     np.testing.assert_array_equal(centers, X[indices])
 
 
+def test_tile_starts_count_each_blocks_tiles():
+    starts = np.array([0, 100, 164, 165, 357])
+    # Tiles of 64 rows: 100 rows need 2 tiles, 64 need 1, 1 needs 1, 192 need 3.
+    got = tile_starts(starts, 64)
+    np.testing.assert_array_equal(got, [0, 2, 3, 4, 7])
+    assert got.dtype == np.int64
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("n_samples, n_features", [(7, 13), (2500, 30), (5000, 24)])
+def test_tiled_potentials_equal_generic_potentials(
+    n_samples, n_features, weighted, dtype
+):
+    n_candidates = 5
+    X, w, candidates, closest, starts = _scoring_problem(
+        n_samples, n_features, n_candidates, dtype, weighted
+    )
+    tile_index = tile_starts(starts, TILE_ROWS)
+    tiles = np.full((tile_index[-1], n_features, TILE_ROWS), np.nan, dtype)
+    transposed_tiles(X, starts, tile_index, tiles)
+    # Every row sits in its block's tiles, in order, one column per row.
+    for b in range(len(starts) - 1):
+        for tile in range(tile_index[b], tile_index[b + 1]):
+            first = starts[b] + (tile - tile_index[b]) * TILE_ROWS
+            rows = X[first : min(first + TILE_ROWS, starts[b + 1])]
+            np.testing.assert_array_equal(tiles[tile][:, : len(rows)], rows.T)
+
+    def score(kernel, args, keep):
+        pots = np.empty(n_candidates)
+        kept = np.empty((n_candidates if keep else 0, n_samples), dtype=dtype)
+        kernel(*args, candidates, closest, starts, pots, kept)
+        return pots, kept
+
+    _assert_same_potentials(
+        lambda keep: score(tiled_candidate_potentials, (tiles, tile_index, w), keep),
+        lambda keep: score(candidate_potentials, (X, w), keep),
+        X,
+        w,
+        candidates,
+        closest,
+    )
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("weighted", [False, True])
+def test_seeding_from_the_transposed_copy_picks_the_reference_rows(
+    dtype, weighted, monkeypatch
+):
+    X, _, w = _data(5000, 32, 12, dtype, seed=2, weighted=weighted)
+    calls = []
+
+    def counting(*args):
+        calls.append(1)
+        tiled_candidate_potentials(*args)
+
+    monkeypatch.setattr(init, "tiled_candidate_potentials", counting)
+    copied = _kmeans_plusplus(X, 12, w, np.random.RandomState(7))
+    assert len(calls) == 11  # one scoring pass per seed after the first
+    not_copied = _kmeans_plusplus(
+        X, 12, w, np.random.RandomState(7), copy_allowed=False
+    )
+    assert len(calls) == 11
+    _, ref_indices = reference.kmeans_plusplus(
+        X.astype(np.float64),
+        12,
+        sample_weight=w.astype(np.float64),
+        random_state=np.random.RandomState(7),
+    )
+    np.testing.assert_array_equal(copied[1], not_copied[1])
+    np.testing.assert_array_equal(copied[0], not_copied[0])
+    np.testing.assert_array_equal(copied[1], ref_indices)
+
+
+def test_copy_x_false_seeds_without_the_copy(monkeypatch):
+    from kmeans_core import KMeans
+
+    X, _, _ = _data(5000, 32, 12, np.float32, seed=2)
+    calls = []
+
+    def counting(*args):
+        calls.append(1)
+        transposed_tiles(*args)
+
+    monkeypatch.setattr(init, "transposed_tiles", counting)
+    copied = KMeans(12, random_state=0, max_iter=5, tol=0.0).fit(X)
+    assert len(calls) == 1
+    not_copied = KMeans(12, random_state=0, max_iter=5, tol=0.0, copy_x=False).fit(X)
+    assert len(calls) == 1
+    np.testing.assert_array_equal(copied.cluster_centers_, not_copied.cluster_centers_)
+    np.testing.assert_array_equal(copied.labels_, not_copied.labels_)
+
+
 @pytest.mark.parametrize("driver", [run_lloyd, run_elkan, run_hamerly, run_yinyang])
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("weighted", [False, True])
@@ -439,6 +534,31 @@ def test_blas_seeding_picks_the_reference_rows(weighted):
 # use the generic distance, and Lloyd's exactness guarantee rests on it.
 
 
+def _scoring_problem(n_samples, n_features, n_candidates, dtype, weighted):
+    """Data, weights, candidates, distances to a first seed, and blocks."""
+    X, centers, w = _data(
+        n_samples, n_features, n_candidates + 1, dtype, weighted=weighted
+    )
+    closest = np.empty(n_samples)
+    distances_to_point(X, centers[:1], closest)
+    candidates = np.ascontiguousarray(centers[1:])
+    return X, w, candidates, closest, block_starts(n_samples, n_candidates, n_features)
+
+
+def _assert_same_potentials(score, score_expected, X, w, candidates, closest):
+    """``score(keep)`` and ``score_expected(keep)`` give the same bits, with and
+    without keeping the distances, and match NumPy's potentials."""
+    for keep in (True, False):
+        got, expected = score(keep), score_expected(keep)
+        np.testing.assert_array_equal(got[0], expected[0])
+        np.testing.assert_array_equal(got[1], expected[1])
+    cand_d = reference.squared_distances(
+        X.astype(np.float64), candidates.astype(np.float64)
+    )
+    pots = (np.minimum(closest[:, None], cand_d) * w.astype(np.float64)[:, None]).sum(0)
+    np.testing.assert_allclose(got[0], pots, rtol=RTOL[X.dtype.type])
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("n_features", range(1, MAX_UNROLLED_FEATURES + 1))
@@ -482,13 +602,9 @@ def test_unrolled_kernels_equal_generic_kernels(
 def test_unrolled_potentials_equal_generic_potentials(
     n_samples, n_candidates, n_features, weighted, dtype
 ):
-    X, centers, w = _data(
-        n_samples, n_features, n_candidates + 1, dtype, weighted=weighted
+    X, w, candidates, closest, starts = _scoring_problem(
+        n_samples, n_features, n_candidates, dtype, weighted
     )
-    closest = np.empty(n_samples)
-    distances_to_point(X, centers[:1], closest)
-    candidates = np.ascontiguousarray(centers[1:])
-    starts = block_starts(n_samples, n_candidates, n_features)
 
     def score(kernel, keep):
         pots = np.empty(n_candidates)
@@ -496,16 +612,14 @@ def test_unrolled_potentials_equal_generic_potentials(
         kernel(X, w, candidates, closest, starts, pots, kept)
         return pots, kept
 
-    for keep in (True, False):
-        got = score(UNROLLED_POTENTIALS[n_features], keep)
-        expected = score(candidate_potentials, keep)
-        np.testing.assert_array_equal(got[0], expected[0])
-        np.testing.assert_array_equal(got[1], expected[1])
-    cand_d = reference.squared_distances(
-        X.astype(np.float64), candidates.astype(np.float64)
+    _assert_same_potentials(
+        lambda keep: score(UNROLLED_POTENTIALS[n_features], keep),
+        lambda keep: score(candidate_potentials, keep),
+        X,
+        w,
+        candidates,
+        closest,
     )
-    pots = (np.minimum(closest[:, None], cand_d) * w.astype(np.float64)[:, None]).sum(0)
-    np.testing.assert_allclose(got[0], pots, rtol=RTOL[dtype])
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

@@ -3,8 +3,10 @@
 Each shape runs in a fresh subprocess, so ``ru_maxrss`` (the peak resident set
 of that process) is not polluted by earlier shapes.  The child allocates X,
 loads the compiled kernels on a small slice, records its peak RSS, fits with
-``copy_x=False``, and reports how much the peak grew during the fit.  X is drawn
-directly in its dtype, so no larger temporary sets the peak before the fit.
+``copy_x=False`` (or ``--copy-x``, which lets k-means++ hold a transposed copy
+of wide rows while it seeds), and reports how much the peak grew during the
+fit.  X is drawn directly in its dtype, so no larger temporary sets the peak
+before the fit.
 """
 
 from __future__ import annotations
@@ -19,11 +21,12 @@ import json, resource, sys, warnings
 import numpy as np
 from kmeans_core import KMeans
 n, d, k, dtype = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+copy_x = sys.argv[5] == "copy"
 X = np.random.default_rng(0).standard_normal((n, d), dtype=np.dtype(dtype).type)
 warnings.simplefilter("ignore")
 KMeans(k, max_iter=2, random_state=0).fit(X[: max(5000, k)])
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-KMeans(k, random_state=0, max_iter=20, copy_x=False).fit(X)
+KMeans(k, random_state=0, max_iter=20, copy_x=copy_x).fit(X)
 after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print(json.dumps({"x_mib": X.nbytes / 2**20, "growth_mib": (after - before) / 1024}))
 """
@@ -31,18 +34,22 @@ print(json.dumps({"x_mib": X.nbytes / 2**20, "growth_mib": (after - before) / 10
 DEFAULT_SHAPES = ["10000000x8x8", "1000000x64x256", "200000x32x64"]
 
 
-def measure(shape: str, dtype: str) -> dict:
+def measure(shape: str, dtype: str, copy_x: bool = False) -> dict:
     """Run one shape in a subprocess and return its memory figures."""
     n, d, k = (int(part) for part in shape.split("x"))
+    copy = "copy" if copy_x else "no-copy"
     done = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(n), str(d), str(k), dtype],
+        [sys.executable, "-c", _CHILD, str(n), str(d), str(k), dtype, copy],
         capture_output=True,
         text=True,
         check=True,
     )
     result = json.loads(done.stdout.strip().splitlines()[-1])
     result.update(
-        shape=shape, dtype=dtype, bytes_per_row=result["growth_mib"] * 2**20 / n
+        shape=shape,
+        dtype=dtype,
+        copy_x=copy_x,
+        bytes_per_row=result["growth_mib"] * 2**20 / n,
     )
     return result
 
@@ -52,14 +59,22 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shapes", nargs="+", default=DEFAULT_SHAPES, metavar="NxDxK")
     parser.add_argument("--dtype", default="float32", choices=["float32", "float64"])
+    parser.add_argument(
+        "--copy-x",
+        action="store_true",
+        help="fit with copy_x=True (k-means++ may copy wide rows)",
+    )
     args = parser.parse_args(argv)
-    print("| shape | dtype | X (MiB) | peak growth during fit (MiB) | bytes per row |")
-    print("|---|---|---|---|---|")
+    print(
+        "| shape | dtype | copy_x | X (MiB) | peak growth during fit (MiB) "
+        "| bytes per row |"
+    )
+    print("|---|---|---|---|---|---|")
     for shape in args.shapes:
-        r = measure(shape, args.dtype)
+        r = measure(shape, args.dtype, args.copy_x)
         print(
-            f"| {r['shape']} | {r['dtype']} | {r['x_mib']:.0f} | {r['growth_mib']:.0f} "
-            f"| {r['bytes_per_row']:.1f} |"
+            f"| {r['shape']} | {r['dtype']} | {r['copy_x']} | {r['x_mib']:.0f} "
+            f"| {r['growth_mib']:.0f} | {r['bytes_per_row']:.1f} |"
         )
 
 

@@ -36,10 +36,12 @@ from ._validation import (
     check_sample_weight,
 )
 
-#: From this many features on, candidate distances go through BLAS.  Scoring 6-8
-#: candidates with the tiled direct kernels took 3.9 ms against 13.7 through BLAS
-#: at 200000 x 32, 4.5 against 5.7 at 100000 x 64, but 3.2 against 1.6 at
-#: 20000 x 128 (float32, 2 threads); the switch sits between the last two.
+#: From this many features on, candidate distances go through BLAS, unless the
+#: direct kernels may score from a transposed copy of X (``copy_allowed``).
+#: Scoring 6-8 candidates with the tiled direct kernels, each tile transposed
+#: on every pass, took 3.9 ms against 13.7 through BLAS at 200000 x 32, 4.5
+#: against 5.7 at 100000 x 64, but 3.2 against 1.6 at 20000 x 128 (float32, 2
+#: threads); the switch sits between the last two.
 _BLAS_MIN_FEATURES = 96
 
 
@@ -57,7 +59,12 @@ _KEPT_DISTANCES_MAX_BYTES = 64 * 2**20
 #: 200000 x 32 k=16, 0.85 at 200000 x 24 k=64, 0.85 at 100000 x 48 k=8, 0.85
 #: at 200000 x 16 k=64 in float64; but 1.01 at 200000 x 16 k=64, 1.09 at
 #: 200000 x 16 k=16, 1.18 at 1000000 x 16 k=8 (64-byte rows) and 1.15 at
-#: 100000 x 12 k=4 in float64 (too few passes to repay the copy).
+#: 100000 x 12 k=4 in float64 (too few passes to repay the copy).  From
+#: ``_BLAS_MIN_FEATURES`` on, tiled against the BLAS scorer (best of 3):
+#: 791 against 859 ms at 20000 x 128 k=1024 (1692 against 1900 in float64),
+#: 307 against 534 at 50000 x 96 k=256 (940 against 1362), 277 against 352 at
+#: 100000 x 128 k=64, 38 against 66 at 5000 x 512 k=64, 16 against 24 at
+#: 2000 x 1024 k=32, 152 against 167 at 200000 x 100 k=16.
 _TILED_MIN_ROW_BYTES = 96
 _TILED_MIN_CLUSTERS = 8
 
@@ -65,15 +72,14 @@ _TILED_MIN_CLUSTERS = 8
 def scores_from_transposed_copy(X: np.ndarray, n_clusters: int) -> bool:
     """Whether k-means++ on X scores from a transposed copy, if allowed to copy.
 
-    For the generic direct kernel only (rows of ``_TILED_MIN_ROW_BYTES`` or
-    more, fewer than ``_BLAS_MIN_FEATURES`` features), with at least
-    ``_TILED_MIN_CLUSTERS`` seeds to choose.
+    Rows of ``_TILED_MIN_ROW_BYTES`` or more (too wide for the per-d
+    kernels), at least ``_TILED_MIN_CLUSTERS`` seeds to choose; for any d,
+    since the tiled direct kernel also beat the BLAS scorer.
     """
     n_features = X.shape[1]
     return (
         n_clusters >= _TILED_MIN_CLUSTERS
         and n_features * X.dtype.itemsize >= _TILED_MIN_ROW_BYTES
-        and n_features < _BLAS_MIN_FEATURES
         and not unrolled_applies(n_features, X.dtype.itemsize)
     )
 
@@ -303,7 +309,7 @@ def _kmeans_plusplus(
     """Greedy k-means++ on validated inputs (see ``kmeans_plusplus``).
 
     ``copy_allowed=False`` forbids the transposed copy of X that speeds up
-    scoring on rows of 9 to 95 features (``_DirectScorer``).
+    scoring on wide rows (``scores_from_transposed_copy``).
     """
     n_samples, n_features = X.shape
     if n_local_trials is None:
@@ -324,13 +330,13 @@ def _kmeans_plusplus(
     centers[0] = X[first]
     indices[0] = first
 
-    if n_features >= _BLAS_MIN_FEATURES:
-        scorer: _DirectScorer | _BlasScorer = _BlasScorer(
-            X, sample_weight, n_local_trials
-        )
+    scorer: _DirectScorer | _BlasScorer
+    if copy_allowed and scores_from_transposed_copy(X, n_clusters):
+        scorer = _DirectScorer(X, sample_weight, starts, n_local_trials, True)
+    elif n_features >= _BLAS_MIN_FEATURES:
+        scorer = _BlasScorer(X, sample_weight, n_local_trials)
     else:
-        tiled = copy_allowed and scores_from_transposed_copy(X, n_clusters)
-        scorer = _DirectScorer(X, sample_weight, starts, n_local_trials, tiled)
+        scorer = _DirectScorer(X, sample_weight, starts, n_local_trials)
     closest = scorer.distances_to(centers[0:1])
     potential = float(closest @ weights64)
     candidate_ids = np.empty(n_local_trials, dtype=np.int64)

@@ -8,9 +8,10 @@ matrix; the caller may pass one to keep the scoring pass's distances
 Rows are handled in tiles transposed to features x rows
 (``distances.transpose_rows``), so the distance loops run over samples and
 vectorise; each distance is still summed in feature order and equals
-``squared_distance``.  For high d, ``init._BlasScorer`` has BLAS compute the
-dot products and ``potentials_from_dots`` / ``lower_from_dots`` finish them in
-one pass each.
+``squared_distance``.  Wide rows can be transposed once for the whole seeding
+(``transposed_tiles``).  For high d, when that copy is not allowed,
+``init._BlasScorer`` has BLAS compute the dot products and
+``potentials_from_dots`` / ``lower_from_dots`` finish them in one pass each.
 """
 
 from __future__ import annotations

@@ -308,10 +308,11 @@ def test_tiled_potentials_equal_generic_potentials(
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("n_features", [32, 100])  # 100: BLAS scorer without it
 def test_seeding_from_the_transposed_copy_picks_the_reference_rows(
-    dtype, weighted, monkeypatch
+    n_features, dtype, weighted, monkeypatch
 ):
-    X, _, w = _data(5000, 32, 12, dtype, seed=2, weighted=weighted)
+    X, _, w = _data(5000, n_features, 12, dtype, seed=2, weighted=weighted)
     calls = []
 
     def counting(*args):
@@ -522,7 +523,9 @@ def test_blas_seeding_picks_the_reference_rows(weighted):
 
     n_features = _BLAS_MIN_FEATURES + 4  # on the BLAS side of the switch
     X, _, w = _data(4000, n_features, 12, np.float64, seed=2, weighted=weighted)
-    _, indices = _kmeans_plusplus(X, 12, w, np.random.RandomState(7))
+    rng = np.random.RandomState(7)
+    # Without the transposed copy, which would take the direct kernels instead.
+    _, indices = _kmeans_plusplus(X, 12, w, rng, copy_allowed=False)
     _, ref_indices = reference.kmeans_plusplus(
         X, 12, sample_weight=w, random_state=np.random.RandomState(7)
     )

@@ -103,10 +103,14 @@ def test_bit_identical_for_any_blas_thread_count(algorithm):
     _assert_bit_identical(results[0], results[1])
 
 
+@pytest.mark.parametrize("copy_allowed", [False, True], ids=["blas", "tiled"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_blas_seeding_is_bit_identical_for_any_thread_count(dtype, numba_threads):
-    """High-d k-means++ scores through BLAS on fixed slabs of rows."""
-    from kmeans_core.init import _BLAS_MIN_FEATURES
+def test_high_d_seeding_is_bit_identical_for_any_thread_count(
+    dtype, copy_allowed, numba_threads
+):
+    """High-d k-means++ scores through BLAS on fixed slabs of rows, or, allowed
+    to copy X, with the direct kernels on its transposed tiles."""
+    from kmeans_core.init import _BLAS_MIN_FEATURES, _kmeans_plusplus
 
     threadpoolctl = pytest.importorskip("threadpoolctl")
     if numba.config.NUMBA_NUM_THREADS < max(THREAD_COUNTS):
@@ -118,5 +122,7 @@ def test_blas_seeding_is_bit_identical_for_any_thread_count(dtype, numba_threads
     for n_threads in THREAD_COUNTS:
         numba_threads(n_threads)
         with threadpoolctl.threadpool_limits(limits=n_threads, user_api="blas"):
-            results.append(kmeans_plusplus(X, 40, sample_weight=sw, random_state=0))
+            rng = np.random.RandomState(0)
+            seeds = _kmeans_plusplus(X, 40, sw.astype(dtype), rng, None, copy_allowed)
+            results.append(seeds)
     _assert_bit_identical(results[0], results[1])

@@ -14,7 +14,8 @@ easy to switch off and compare:
 ``transposed copy``
     k-means++ on rows of 96 bytes or more scores candidates from a copy of X
     transposed once (``init._DirectScorer``, allowed by ``copy_x=True``).
-    Off: every scoring pass transposes each tile again.
+    Off: every scoring pass transposes each tile again (from 96 features on,
+    the BLAS scorer, as with ``copy_x=False``).
 ``reference``
     The BLAS path measures from the origin when the data mean lies within
     its spread (``drivers.gemm_reference``).  Off: it always subtracts the

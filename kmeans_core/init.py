@@ -24,6 +24,7 @@ from ._kernels.seeding import (
     tiled_candidate_potentials,
     transposed_tiles,
     update_closest,
+    weighted_index,
 )
 from ._kernels.small import kmeans_plusplus_serial
 from ._kernels.unrolled import UNROLLED_POTENTIALS, unrolled_applies
@@ -298,6 +299,21 @@ class _BlasScorer:
         run_in_workers(one_slab, range(self.bounds.shape[0] - 1))
 
 
+def _draw_first(
+    random_state: np.random.RandomState | np.random.Generator, weights64: np.ndarray
+) -> int:
+    """The first seed: a row drawn with probability proportional to its weight.
+
+    Draws what scikit-learn's ``random_state.choice(n, p=w / w.sum())`` draws;
+    for a ``RandomState`` through ``weighted_index``, which consumes the same
+    single uniform and picks the same row.
+    """
+    total = weights64.sum()
+    if isinstance(random_state, np.random.RandomState) and np.isfinite(total):
+        return int(weighted_index(weights64, total, random_state.random_sample()))
+    return int(random_state.choice(weights64.shape[0], p=weights64 / total))
+
+
 def _kmeans_plusplus(
     X: np.ndarray,
     n_clusters: int,
@@ -320,7 +336,7 @@ def _kmeans_plusplus(
 
     centers = np.empty((n_clusters, n_features), dtype=X.dtype)
     indices = np.full(n_clusters, -1, dtype=np.intp)
-    first = int(random_state.choice(n_samples, p=weights64 / weights64.sum()))
+    first = _draw_first(random_state, weights64)
     if starts.shape[0] == 2:
         # One block: run the whole seeding in one compiled call.  Drawing all
         # uniforms at once consumes the generator exactly as the loop below.

@@ -205,6 +205,33 @@ def tiled_candidate_potentials(
 
 
 @njit(cache=CACHE)
+def weighted_index(weights, total, uniform):
+    """The row that ``RandomState.choice(n, p=weights / total)`` picks for ``uniform``.
+
+    NumPy's legacy ``choice`` with ``p`` takes one ``random_sample()`` and
+    returns the first index whose normalised running sum of ``p`` exceeds it;
+    this computes the same divisions and additions in the same order (no
+    fast-math, which would turn the divisions into multiplications), so it
+    picks the same row.  One compiled call instead of ``choice``'s dozen
+    NumPy operations: 17 us of a 73 us Mall-sized fit.
+
+    IN weights (n,) float64, non-negative; total, their sum (> 0, finite);
+    uniform in [0, 1).  Returns the index.
+    """
+    n_samples = weights.shape[0]
+    cdf = np.empty(n_samples)
+    running = 0.0
+    for i in range(n_samples):
+        running += weights[i] / total
+        cdf[i] = running
+    last = cdf[n_samples - 1]
+    for i in range(n_samples):
+        if cdf[i] / last > uniform:
+            return i
+    return n_samples - 1
+
+
+@njit(cache=CACHE)
 def draw_candidates(weights, closest, thresholds, out):
     """Rows drawn with probability proportional to ``weights * closest``.
 

@@ -28,6 +28,7 @@ from kmeans_core._kernels.seeding import (
     tiled_candidate_potentials,
     transposed_tiles,
     update_closest,
+    weighted_index,
 )
 from kmeans_core._kernels.unrolled import UNROLLED_KERNELS, UNROLLED_POTENTIALS
 from kmeans_core.drivers import (
@@ -260,6 +261,27 @@ def test_kmeans_plusplus_picks_the_reference_rows(n_samples, n_clusters, weighte
     )
     np.testing.assert_array_equal(indices, ref_indices)
     np.testing.assert_array_equal(centers, X[indices])
+
+
+@pytest.mark.parametrize("n_samples", [1, 2, 7, 200, 5000])
+def test_weighted_index_picks_what_randomstate_choice_picks(n_samples):
+    rng = np.random.default_rng(n_samples)
+    for trial in range(200):
+        weights = rng.uniform(0.0, 3.0, n_samples) ** rng.integers(1, 8)
+        if trial % 4 == 0:
+            weights[rng.random(n_samples) < 0.7] = 0.0  # many zero weights
+        if trial % 5 == 0:
+            weights *= 1e-300 if trial % 10 == 0 else 1e250  # extreme scales
+        if weights.sum() <= 0:
+            weights[-1] = 1.0
+        total = weights.sum()
+        expected = np.random.RandomState(trial).choice(n_samples, p=weights / total)
+        state = np.random.RandomState(trial)
+        assert weighted_index(weights, total, state.random_sample()) == expected
+        # It consumed the generator exactly as choice did.
+        after_choice = np.random.RandomState(trial)
+        after_choice.choice(n_samples, p=weights / total)
+        assert state.random_sample() == after_choice.random_sample()
 
 
 def test_tile_starts_count_each_blocks_tiles():

@@ -27,6 +27,23 @@ def test_column_means_and_variances_match_numpy(rng, dtype, n_samples, n_feature
     np.testing.assert_allclose(out, X64.var(axis=0), rtol=1e-9, atol=1e-300)
 
 
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n_samples", ROW_COUNTS)
+def test_serial_moments_equal_the_parallel_kernels(rng, dtype, n_samples, order):
+    X = np.asarray(
+        rng.standard_normal((n_samples, 5)) * 3.0 + 7.0, dtype=dtype, order=order
+    )
+    mean, variance = np.empty(5), np.empty(5)
+    moments.column_means(X, mean)
+    moments.column_variances(X, mean, variance)
+    serial_mean, serial_variance = np.empty(5), np.empty(5)
+    moments.column_moments_serial(X, serial_mean, serial_variance)
+    np.testing.assert_array_equal(serial_mean, mean)
+    np.testing.assert_array_equal(serial_variance, variance)
+    np.testing.assert_allclose(serial_variance, X.astype(np.float64).var(axis=0))
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("n_samples", ROW_COUNTS)
 @pytest.mark.parametrize("n_features", [1, 2, 5, 9])

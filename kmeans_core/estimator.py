@@ -159,7 +159,10 @@ class KMeans:
         bytes or more (24 float32 or 12 float64 features) and at least 8
         clusters scores candidates from a transposed copy of X, freed when
         seeding ends; it seeded 20-30% faster at 100000 x 64 with k=256 and
-        200000 x 32 with k=64 (the same seeds).  With False nothing is copied.
+        200000 x 32 with k=64, with the same seeds.  With False nothing is
+        copied; from 96 features on, k-means++ then scores through BLAS,
+        whose rounding differs slightly and can pick another seed where two
+        candidates leave almost the same potential.
     algorithm : {"lloyd", "elkan", "hamerly", "yinyang", "auto"}, default="lloyd"
         "lloyd" is the exhaustive assignment.  "elkan" (n x k bounds),
         "hamerly" (two bounds per sample) and "yinyang" (bounds per group of

@@ -390,8 +390,7 @@ def kmeans_plusplus(
 
     On rows of 96 bytes or more (24 float32 or 12 float64 features), with at
     least 8 clusters, candidates are scored from a transposed copy of X made
-    at the start (X's size in memory, freed at the end); the seeds are the
-    same as without it.
+    at the start (X's size in memory, freed at the end).
 
     Parameters
     ----------

@@ -215,18 +215,20 @@ def weighted_index(weights, total, uniform):
     picks the same row.  One compiled call instead of ``choice``'s dozen
     NumPy operations: 17 us of a 73 us Mall-sized fit.
 
+    The running sums are computed twice, once for their last value and once
+    to search, rather than stored: the same numbers without an n-long array.
+
     IN weights (n,) float64, non-negative; total, their sum (> 0, finite);
     uniform in [0, 1).  Returns the index.
     """
     n_samples = weights.shape[0]
-    cdf = np.empty(n_samples)
+    last = 0.0
+    for i in range(n_samples):
+        last += weights[i] / total
     running = 0.0
     for i in range(n_samples):
         running += weights[i] / total
-        cdf[i] = running
-    last = cdf[n_samples - 1]
-    for i in range(n_samples):
-        if cdf[i] / last > uniform:
+        if running / last > uniform:
             return i
     return n_samples - 1
 

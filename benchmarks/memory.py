@@ -1,8 +1,11 @@
 """Peak memory of a fit, on top of X: ``python -m benchmarks.memory``.
 
-Each shape runs in a fresh subprocess, so ``ru_maxrss`` (the peak resident set
-of that process) is not polluted by earlier shapes.  The child allocates X,
-loads the compiled kernels on a small slice, records its peak RSS, fits with
+Each shape runs in a fresh subprocess, so the peak resident set of that
+process is not polluted by earlier shapes.  The child allocates X and loads the
+compiled kernels with a fit on a small slice (same ``copy_x``, which picks the
+seeding kernel).  It then resets its peak RSS to the current RSS (Linux:
+``/proc/self/clear_refs``; compiling on a cold Numba cache can otherwise leave
+a peak that the fit never reaches; elsewhere ``ru_maxrss``), fits with
 ``copy_x=False`` (or ``--copy-x``, which lets k-means++ hold a transposed copy
 of wide rows while it seeds), and reports how much the peak grew during the
 fit.  X is drawn directly in its dtype, so no larger temporary sets the peak
@@ -20,14 +23,27 @@ _CHILD = """
 import json, resource, sys, warnings
 import numpy as np
 from kmeans_core import KMeans
+
+
+def peak_kib(reset):
+    try:
+        if reset:
+            with open("/proc/self/clear_refs", "w") as f:
+                f.write("5")
+        with open("/proc/self/status") as f:
+            return next(int(l.split()[1]) for l in f if l.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 n, d, k, dtype = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 copy_x = sys.argv[5] == "copy"
 X = np.random.default_rng(0).standard_normal((n, d), dtype=np.dtype(dtype).type)
 warnings.simplefilter("ignore")
-KMeans(k, max_iter=2, random_state=0).fit(X[: max(5000, k)])
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+KMeans(k, max_iter=2, random_state=0, copy_x=copy_x).fit(X[: max(5000, k)])
+before = peak_kib(reset=True)
 KMeans(k, random_state=0, max_iter=20, copy_x=copy_x).fit(X)
-after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+after = peak_kib(reset=False)
 print(json.dumps({"x_mib": X.nbytes / 2**20, "growth_mib": (after - before) / 1024}))
 """
 

@@ -1,6 +1,6 @@
 """Each speed-up switched off, side by side: ``python -m benchmarks.ablations``.
 
-Four optimisations leave the numbers exactly as they were, which makes them
+Five optimisations leave the numbers exactly as they were, which makes them
 easy to switch off and compare:
 
 ``reuse``
@@ -16,6 +16,11 @@ easy to switch off and compare:
     transposed once (``init._DirectScorer``, allowed by ``copy_x=True``).
     Off: every scoring pass transposes each tile again (from 96 features on,
     the BLAS scorer, as with ``copy_x=False``).
+``packed rows``
+    From d = 3 on, the per-d fused Lloyd kernel loads each row before adding
+    it to the running sums and is compiled with LLVM's SLP vectoriser
+    (``unrolled.PACKED_ROW_MIN_FEATURES``).  Off: the same kernel adding
+    feature by feature in a plain loop.  Timed on one assignment pass.
 ``reference``
     The BLAS path measures from the origin when the data mean lies within
     its spread (``drivers.gemm_reference``).  Off: it always subtracts the
@@ -89,6 +94,37 @@ def _no_reuse_workspace() -> type:
     return WithoutReuse
 
 
+def _packed_rows_pass(
+    X: Any, weights: Any, centers: Any, repeats: int
+) -> tuple[tuple, bool]:
+    """One fused per-d Lloyd pass, packed rows against the plain loop."""
+    import numpy as np
+
+    from kmeans_core._blocks import block_starts
+    from kmeans_core._kernels import unrolled
+
+    n_samples, n_features = X.shape
+    n_clusters = centers.shape[0]
+    starts = block_starts(n_samples, n_clusters, n_features)
+    kernels = {
+        "on": unrolled.UNROLLED_KERNELS[n_features][0],
+        "off": unrolled._define_kernels(n_features, packed=False)[0],
+    }
+
+    def one_pass(side: str) -> tuple:
+        labels = np.empty(n_samples, dtype=np.int32)
+        sums = np.empty((starts.shape[0] - 1, n_clusters, n_features))
+        sum_weights = np.empty((starts.shape[0] - 1, n_clusters))
+        kernels[side](X, weights, centers, starts, labels, sums, sum_weights)
+        return labels, sums, sum_weights
+
+    one_pass("on"), one_pass("off")  # compile outside the timings
+    timed = _best_of(repeats, lambda: one_pass("on"), lambda: one_pass("off"))
+    pairs = zip(timed[2], timed[3], strict=True)
+    identical = all(np.array_equal(on, off) for on, off in pairs)
+    return timed, identical
+
+
 def measure(shape: str, repeats: int = 3) -> list[dict[str, Any]]:
     """Rows ``{shape, ablation, on_ms, off_ms, identical}`` for one shape."""
     import numpy as np
@@ -96,6 +132,7 @@ def measure(shape: str, repeats: int = 3) -> list[dict[str, Any]]:
     from benchmarks._shapes import make_data, make_init, parse_shape
     from kmeans_core import drivers, init, kmeans_plusplus
     from kmeans_core._kernels.seeding import candidate_potentials
+    from kmeans_core._kernels.unrolled import PACKED_ROW_MIN_FEATURES
     from kmeans_core.estimator import scaled_tolerance
 
     parsed = parse_shape(shape)
@@ -150,6 +187,13 @@ def measure(shape: str, repeats: int = 3) -> list[dict[str, Any]]:
         seed_generic()
         timed = _best_of(repeats, seed, seed_generic)
         row("seeding (per-d kernel)", timed, np.array_equal(timed[2], timed[3]))
+
+    if (
+        drivers.unrolled_applies(parsed.d, X.dtype.itemsize)
+        and parsed.d >= PACKED_ROW_MIN_FEATURES
+    ):
+        timed, identical = _packed_rows_pass(X, weights, centers, repeats)
+        row("accumulation (packed rows)", timed, identical)
 
     if init.scores_from_transposed_copy(X, parsed.k):
 

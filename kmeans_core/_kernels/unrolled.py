@@ -6,7 +6,10 @@ a strided copy, and the accumulation loops over features too.  When ``d`` is a
 compile-time constant, LLVM unrolls all of these, keeps the running sums of 16
 samples in one vector register for the whole distance, turns the transpose into
 wide loads and shuffles, and scores four centers per pass over the tile so each
-loaded value is used four times.
+loaded value is used four times.  From d = 3 on, the fused kernel also loads
+each row whole before adding it to its cluster's running sums, and is compiled
+with LLVM's SLP vectoriser, so those d additions become a few vector
+instructions instead of d scalar load-add-store sequences.
 
 The numbers are the same: each distance is still summed over features in index
 order (as ``squared_distance`` does), the four scores of a pass are compared in
@@ -26,9 +29,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from numba import njit, prange
+from numba import njit, prange, types
+from numba.core.compiler import Compiler
+from numba.core.errors import TypingError
+from numba.extending import overload
 
 from .._config import CACHE, FASTMATH, MAX_UNROLLED_FEATURES, TILE_ROWS
+from .compiler import SLPCompiler
 from .seeding import add_potentials, sum_block_partials
 
 
@@ -118,18 +125,93 @@ def _nearest_in_tile(rows, n_rows, n_features, centers, xt, best_dist, best_labe
     _nearest_in_transposed_tile(xt, n_rows, n_features, centers, best_dist, best_label)
 
 
-def _define_kernels(n_features: int) -> tuple[Callable, Callable]:
+def _row_loader(n_features: int) -> Callable:
+    """``load(flat, offset)``: the ``n_features`` values from ``flat[offset]`` on.
+
+    Returns them as a tuple, built one element at a time by nested inline
+    helpers (a tuple's length must be known when Numba types it).
+    """
+    if n_features == 1:
+
+        @njit(inline="always")
+        def load(flat, offset):
+            return (flat[offset],)
+
+        return load
+
+    head = _row_loader(n_features - 1)
+    last = n_features - 1
+
+    @njit(inline="always")
+    def load(flat, offset):
+        return head(flat, offset) + (flat[offset + last],)
+
+    return load
+
+
+def load_row(flat, offset, n_features):
+    """The row of ``n_features`` values from ``flat[offset]`` on, as a tuple.
+
+    In compiled code ``n_features`` must be a compile-time constant (the kernels
+    pass their built-in ``d``).  Loading the whole row before any running sum is
+    written is what lets LLVM pack the accumulation into vector instructions:
+    a store into the sums could otherwise alias the row's later elements, so
+    each element would have to be loaded after the previous store.
+    """
+    return tuple(flat[offset : offset + n_features])
+
+
+@overload(load_row, inline="always", prefer_literal=True)
+def _load_row_compiled(flat, offset, n_features):
+    # An overload rather than a loader captured by each kernel's closure:
+    # Numba's disk cache keys a closure by its captured values, and a captured
+    # dispatcher pickles differently in every process, so the kernels would be
+    # recompiled in every new process.
+    if not isinstance(n_features, types.IntegerLiteral):
+        raise TypingError("load_row needs n_features as a compile-time constant")
+    load = _row_loader(n_features.literal_value)
+
+    def implementation(flat, offset, n_features):
+        return load(flat, offset)
+
+    return implementation
+
+
+#: From this many features on, the fused kernel loads each row before adding it
+#: to the running sums (``load_row``) and is compiled with LLVM's SLP vectoriser
+#: (``compiler.SLPCompiler``), which packs those additions into vector
+#: instructions.  One fused pass took 0.75-0.92 of the plain loop's time at d
+#: = 4 to 8 (``python -m benchmarks.ablations``, row "accumulation (packed
+#: rows)").  At d = 1 and 2 the loaded row measured 3-16% slower, with or
+#: without SLP, so those keep the plain loop; d = 3 measured the same either
+#: way.
+PACKED_ROW_MIN_FEATURES: int = 3
+
+
+def _define_kernels(
+    n_features: int, packed: bool | None = None
+) -> tuple[Callable, Callable]:
     """The fused and the assign-only kernel with ``d = n_features`` built in.
 
-    Called only at import, below: ``njit`` is lazy, so this defines the kernels
-    and nothing is compiled until a kernel's first call.
+    Called at import, below: ``njit`` is lazy, so this defines the kernels and
+    nothing is compiled until a kernel's first call.  ``packed`` says whether
+    the fused kernel adds loaded rows with SLP (see
+    ``PACKED_ROW_MIN_FEATURES``, which decides when it is None);
+    ``benchmarks.ablations`` builds the other variant to compare.
     """
     # A closure variable is a compile-time constant to Numba: the loops over
     # features below have a fixed trip count.  Numba's disk cache keys closures
     # by the values they capture, so each d gets its own cache entry.
     d = n_features
+    if packed is None:
+        packed = d >= PACKED_ROW_MIN_FEATURES
 
-    @njit(parallel=True, fastmath=FASTMATH, cache=CACHE)
+    @njit(
+        parallel=True,
+        fastmath=FASTMATH,
+        cache=CACHE,
+        pipeline_class=SLPCompiler if packed else Compiler,
+    )
     def assign_accumulate_fixed_d(
         X, sample_weight, centers, block_starts, labels, partial_sums, partial_weights
     ):
@@ -147,11 +229,17 @@ def _define_kernels(n_features: int) -> tuple[Callable, Callable]:
                 for t in range(n_rows):
                     label = best_label[t]
                     labels[start + t] = label
-                    # As ``common.accumulate_row``, with the feature loop unrolled.
+                    # As ``common.accumulate_row``, with the loop over features
+                    # unrolled; the same float64 sums in the same order.
                     weight = np.float64(sample_weight[start + t])
                     block_weights[label] += weight
-                    for f in range(d):
-                        block_sums[label, f] += weight * np.float64(rows[t * d + f])
+                    if packed:
+                        x = load_row(flat, (start + t) * d, d)
+                        for f in range(d):
+                            block_sums[label, f] += weight * np.float64(x[f])
+                    else:
+                        for f in range(d):
+                            block_sums[label, f] += weight * np.float64(rows[t * d + f])
 
     @njit(parallel=True, fastmath=FASTMATH, cache=CACHE)
     def assign_fixed_d(X, centers, block_starts, labels, min_sq_dist):

@@ -7,11 +7,12 @@ from benchmarks.ablations import main, measure
 
 def test_every_ablation_runs_and_changes_no_result():
     # 3000 x 24 with k=40 takes the BLAS path and seeds from the transposed
-    # copy (96-byte rows); 3000 x 3 the per-d seeding.
+    # copy (96-byte rows); 3000 x 3 the per-d seeding and packed rows.
     rows = measure("3000x24x40", repeats=1) + measure("3000x3x6", repeats=1)
     names = {r["ablation"] for r in rows}
     assert {"reuse (lloyd)", "reuse (hamerly)", "reuse (yinyang)"} <= names
     assert "seeding (per-d kernel)" in names
+    assert "accumulation (packed rows)" in names
     assert "seeding (transposed copy)" in names
     assert "reference (origin)" in names
     for r in rows:

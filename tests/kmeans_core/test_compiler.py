@@ -1,0 +1,123 @@
+"""The SLP compiler pipeline and the row loader of the per-d kernels."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from numba import njit
+from numba.core import config
+from numba.core.errors import TypingError
+
+from kmeans_core._config import MAX_UNROLLED_FEATURES
+from kmeans_core._kernels.compiler import SLPCompiler
+from kmeans_core._kernels.unrolled import (
+    PACKED_ROW_MIN_FEATURES,
+    UNROLLED_KERNELS,
+    UNROLLED_POTENTIALS,
+    _define_kernels,
+    load_row,
+)
+
+
+def _add_rows(X, weights, labels, sums):
+    for i in range(X.shape[0]):
+        for f in range(X.shape[1]):
+            sums[labels[i], f] += np.float64(weights[i]) * np.float64(X[i, f])
+
+
+def test_slp_compiler_switches_slp_on_only_while_it_compiles():
+    seen = []
+
+    class Recording(SLPCompiler):
+        def define_pipelines(self):
+            seen.append(config.SLP_VECTORIZE)
+            return super().define_pipelines()
+
+    before = config.SLP_VECTORIZE
+    kernel = njit(pipeline_class=Recording)(_add_rows)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(50, 4)).astype(np.float32)
+    weights = rng.random(50).astype(np.float32)
+    labels = rng.integers(0, 3, 50)
+    got, expected = np.zeros((3, 4)), np.zeros((3, 4))
+    kernel(X, weights, labels, got)
+    _add_rows(X, weights, labels, expected)
+    assert seen == [1]
+    assert config.SLP_VECTORIZE == before
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_slp_compiler_restores_the_setting_when_compiling_fails():
+    before = config.SLP_VECTORIZE
+
+    @njit(pipeline_class=SLPCompiler)
+    def broken(x):
+        return x + "text"
+
+    with pytest.raises(TypingError):
+        broken(1.0)
+    assert config.SLP_VECTORIZE == before
+
+
+@pytest.mark.parametrize("n_features", [1, 3, 8])
+def test_load_row_returns_the_row_as_a_tuple(n_features):
+    @njit
+    def second_row(flat):
+        return load_row(flat, n_features, n_features)
+
+    flat = np.arange(3 * n_features, dtype=np.float32)
+    got = second_row(flat)
+    assert isinstance(got, tuple)
+    assert got == tuple(flat[n_features : 2 * n_features])
+    assert load_row(flat, n_features, n_features) == got
+
+
+def test_load_row_needs_a_compile_time_length():
+    @njit
+    def row_of_runtime_length(flat, n):
+        return load_row(flat, 0, n)
+
+    with pytest.raises(TypingError, match="compile-time constant"):
+        row_of_runtime_length(np.zeros(4), 2)
+
+
+def test_per_d_kernels_capture_only_plain_values():
+    # Numba's disk cache keys a closure by its captured values; a captured
+    # function pickles differently in every process, which would recompile the
+    # kernels in every new process.
+    kernels = [k for pair in UNROLLED_KERNELS.values() for k in pair]
+    kernels += list(UNROLLED_POTENTIALS.values())
+    for kernel in kernels:
+        for cell in kernel.py_func.__closure__ or ():
+            assert type(cell.cell_contents) in (int, bool), kernel
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n_features", [2, MAX_UNROLLED_FEATURES])
+def test_packed_and_plain_accumulation_give_the_same_bits(n_features, dtype):
+    # The library's variant against the other one: at d = 2 the packed kernel
+    # (not used by the library), at d = 8 the plain one.  Every d's library
+    # kernel is also checked against the generic kernels in test_kernels.
+    from kmeans_core._blocks import block_starts
+
+    rng = np.random.default_rng(n_features)
+    n_samples, n_clusters = 3000, 6
+    X = rng.normal(size=(n_samples, n_features)).astype(dtype)
+    weights = rng.random(n_samples).astype(dtype)
+    centers = X[:n_clusters].copy()
+    starts = block_starts(n_samples, n_clusters, n_features)
+    n_blocks = starts.shape[0] - 1
+    packed = n_features >= PACKED_ROW_MIN_FEATURES
+    other = _define_kernels(n_features, packed=not packed)[0]
+
+    def run(kernel):
+        labels = np.empty(n_samples, dtype=np.int32)
+        sums = np.empty((n_blocks, n_clusters, n_features))
+        sum_weights = np.empty((n_blocks, n_clusters))
+        kernel(X, weights, centers, starts, labels, sums, sum_weights)
+        return labels, sums, sum_weights
+
+    for got, expected in zip(
+        run(UNROLLED_KERNELS[n_features][0]), run(other), strict=True
+    ):
+        np.testing.assert_array_equal(got, expected)

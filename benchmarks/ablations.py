@@ -17,10 +17,10 @@ easy to switch off and compare:
     Off: every scoring pass transposes each tile again (from 96 features on,
     the BLAS scorer, as with ``copy_x=False``).
 ``packed rows``
-    From d = 3 on, the per-d fused Lloyd kernel loads each row before adding
-    it to the running sums and is compiled with LLVM's SLP vectoriser
-    (``unrolled.PACKED_ROW_MIN_FEATURES``).  Off: the same kernel adding
-    feature by feature in a plain loop.  Timed on one assignment pass.
+    The per-d fused Lloyd kernel (d <= 8) adds each row to a packed group of
+    its cluster's weight and sums, compiled with LLVM's SLP vectoriser
+    (``unrolled.accumulator_lanes``).  Off: the same kernel adding feature by
+    feature in a plain loop.  Timed on one assignment pass.
 ``reference``
     The BLAS path measures from the origin when the data mean lies within
     its spread (``drivers.gemm_reference``).  Off: it always subtracts the
@@ -132,7 +132,6 @@ def measure(shape: str, repeats: int = 3) -> list[dict[str, Any]]:
     from benchmarks._shapes import make_data, make_init, parse_shape
     from kmeans_core import drivers, init, kmeans_plusplus
     from kmeans_core._kernels.seeding import candidate_potentials
-    from kmeans_core._kernels.unrolled import PACKED_ROW_MIN_FEATURES
     from kmeans_core.estimator import scaled_tolerance
 
     parsed = parse_shape(shape)
@@ -188,10 +187,7 @@ def measure(shape: str, repeats: int = 3) -> list[dict[str, Any]]:
         timed = _best_of(repeats, seed, seed_generic)
         row("seeding (per-d kernel)", timed, np.array_equal(timed[2], timed[3]))
 
-    if (
-        drivers.unrolled_applies(parsed.d, X.dtype.itemsize)
-        and parsed.d >= PACKED_ROW_MIN_FEATURES
-    ):
+    if drivers.unrolled_applies(parsed.d, X.dtype.itemsize):
         timed, identical = _packed_rows_pass(X, weights, centers, repeats)
         row("accumulation (packed rows)", timed, identical)
 

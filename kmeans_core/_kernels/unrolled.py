@@ -6,10 +6,19 @@ a strided copy, and the accumulation loops over features too.  When ``d`` is a
 compile-time constant, LLVM unrolls all of these, keeps the running sums of 16
 samples in one vector register for the whole distance, turns the transpose into
 wide loads and shuffles, and scores four centers per pass over the tile so each
-loaded value is used four times.  From d = 3 on, the fused kernel also loads
-each row whole before adding it to its cluster's running sums, and is compiled
-with LLVM's SLP vectoriser, so those d additions become a few vector
-instructions instead of d scalar load-add-store sequences.
+loaded value is used four times.
+
+The fused kernel keeps each cluster's weight and sums side by side in a small
+per-block array (``accumulator_lanes``), loads the row and that group whole
+before writing anything (``load_row``), and is compiled with LLVM's SLP
+vectoriser (``compiler.SLPCompiler``).  So adding a row is a few vector
+instructions instead of d + 1 scalar load-add-store sequences, each of which
+had to wait for the previous store because it might alias the next load.  One
+fused pass took 0.75-0.92 of the plain loop's time at d = 4 to 8 with the
+first, row-only form of this, and the weight lane brought a further 0.84-0.96
+at d = 2, 3 and 7 (float32 and float64, k <= 16; the same within noise at
+k >= 64, where the distances dominate).  ``python -m benchmarks.ablations``,
+row "accumulation (packed rows)", times it against the plain loop.
 
 The numbers are the same: each distance is still summed over features in index
 order (as ``squared_distance`` does), the four scores of a pass are compared in
@@ -177,34 +186,32 @@ def _load_row_compiled(flat, offset, n_features):
     return implementation
 
 
-#: From this many features on, the fused kernel loads each row before adding it
-#: to the running sums (``load_row``) and is compiled with LLVM's SLP vectoriser
-#: (``compiler.SLPCompiler``), which packs those additions into vector
-#: instructions.  One fused pass took 0.75-0.92 of the plain loop's time at d
-#: = 4 to 8 (``python -m benchmarks.ablations``, row "accumulation (packed
-#: rows)").  At d = 1 and 2 the loaded row measured 3-16% slower, with or
-#: without SLP, so those keep the plain loop; d = 3 measured the same either
-#: way.
-PACKED_ROW_MIN_FEATURES: int = 3
+def accumulator_lanes(n_features: int) -> int:
+    """Lanes per cluster in the fused kernel's running sums: a power of two.
+
+    Lane 0 holds the cluster's weight, lanes 1 to d its weighted sums, and the
+    rest are padding, so that each row's update is one whole group of vector
+    lanes (2, 4, 8 or 16 float64 values).
+    """
+    lanes = 2
+    while lanes < n_features + 1:
+        lanes *= 2
+    return lanes
 
 
-def _define_kernels(
-    n_features: int, packed: bool | None = None
-) -> tuple[Callable, Callable]:
+def _define_kernels(n_features: int, packed: bool = True) -> tuple[Callable, Callable]:
     """The fused and the assign-only kernel with ``d = n_features`` built in.
 
     Called at import, below: ``njit`` is lazy, so this defines the kernels and
-    nothing is compiled until a kernel's first call.  ``packed`` says whether
-    the fused kernel adds loaded rows with SLP (see
-    ``PACKED_ROW_MIN_FEATURES``, which decides when it is None);
-    ``benchmarks.ablations`` builds the other variant to compare.
+    nothing is compiled until a kernel's first call.  ``packed=False`` gives
+    the fused kernel the plain accumulation loop instead of the packed one
+    (see the module docstring); ``benchmarks.ablations`` times the two.
     """
     # A closure variable is a compile-time constant to Numba: the loops over
     # features below have a fixed trip count.  Numba's disk cache keys closures
     # by the values they capture, so each d gets its own cache entry.
     d = n_features
-    if packed is None:
-        packed = d >= PACKED_ROW_MIN_FEATURES
+    lanes = accumulator_lanes(d)
 
     @njit(
         parallel=True,
@@ -216,11 +223,14 @@ def _define_kernels(
         X, sample_weight, centers, block_starts, labels, partial_sums, partial_weights
     ):
         flat = X.reshape(-1)
+        n_clusters = centers.shape[0]
         for b in prange(block_starts.shape[0] - 1):
             block_sums = partial_sums[b]
             block_weights = partial_weights[b]
             block_sums[:] = 0.0
             block_weights[:] = 0.0
+            # Packed: each cluster's weight, sums and padding side by side.
+            running = np.zeros(n_clusters * lanes if packed else 0)
             xt, best_dist, best_label = _tile_buffers(X, d)
             for start in range(block_starts[b], block_starts[b + 1], TILE_ROWS):
                 n_rows = min(TILE_ROWS, block_starts[b + 1] - start)
@@ -230,16 +240,28 @@ def _define_kernels(
                     label = best_label[t]
                     labels[start + t] = label
                     # As ``common.accumulate_row``, with the loop over features
-                    # unrolled; the same float64 sums in the same order.
+                    # unrolled: the same float64 additions in the same order.
                     weight = np.float64(sample_weight[start + t])
-                    block_weights[label] += weight
                     if packed:
                         x = load_row(flat, (start + t) * d, d)
+                        base = label * lanes
+                        old = load_row(running, base, lanes)
+                        running[base] = old[0] + weight
                         for f in range(d):
-                            block_sums[label, f] += weight * np.float64(x[f])
+                            running[base + 1 + f] = old[1 + f] + weight * np.float64(
+                                x[f]
+                            )
+                        for f in range(d + 1, lanes):
+                            running[base + f] = old[f]
                     else:
+                        block_weights[label] += weight
                         for f in range(d):
                             block_sums[label, f] += weight * np.float64(rows[t * d + f])
+            if packed:
+                for j in range(n_clusters):
+                    block_weights[j] = running[j * lanes]
+                    for f in range(d):
+                        block_sums[j, f] = running[j * lanes + 1 + f]
 
     @njit(parallel=True, fastmath=FASTMATH, cache=CACHE)
     def assign_fixed_d(X, centers, block_starts, labels, min_sq_dist):

@@ -24,6 +24,7 @@ def test_main_prints_a_markdown_row_per_ablation(capsys):
     main(["--shapes", "2000x2x4", "--repeats", "1"])
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines[0].startswith("| shape | optimisation |")
-    # Off the BLAS path: hamerly's and yinyang's reuse, and the seeding kernel.
-    assert len(lines) == 2 + 3
+    # Off the BLAS path: hamerly's and yinyang's reuse, the seeding kernel and
+    # the packed accumulation.
+    assert len(lines) == 2 + 4
     assert all(line.endswith("| yes |") for line in lines[2:])

@@ -11,10 +11,10 @@ from numba.core.errors import TypingError
 from kmeans_core._config import MAX_UNROLLED_FEATURES
 from kmeans_core._kernels.compiler import SLPCompiler
 from kmeans_core._kernels.unrolled import (
-    PACKED_ROW_MIN_FEATURES,
     UNROLLED_KERNELS,
     UNROLLED_POTENTIALS,
     _define_kernels,
+    accumulator_lanes,
     load_row,
 )
 
@@ -92,32 +92,44 @@ def test_per_d_kernels_capture_only_plain_values():
             assert type(cell.cell_contents) in (int, bool), kernel
 
 
+def test_accumulator_lanes_hold_the_weight_and_every_sum():
+    for n_features in range(1, MAX_UNROLLED_FEATURES + 1):
+        lanes = accumulator_lanes(n_features)
+        assert lanes >= n_features + 1
+        assert lanes & (lanes - 1) == 0  # a power of two
+        assert lanes < 2 * (n_features + 1)  # the smallest one
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("n_features", [2, MAX_UNROLLED_FEATURES])
-def test_packed_and_plain_accumulation_give_the_same_bits(n_features, dtype):
-    # The library's variant against the other one: at d = 2 the packed kernel
-    # (not used by the library), at d = 8 the plain one.  Every d's library
-    # kernel is also checked against the generic kernels in test_kernels.
+@pytest.mark.parametrize("n_features", [1, 3, MAX_UNROLLED_FEATURES])
+@pytest.mark.parametrize("n_clusters", [1, 6])
+def test_packed_and_plain_accumulation_give_the_same_bits(
+    n_clusters, n_features, dtype
+):
+    # Every d's library kernel is also checked against the generic kernels in
+    # test_kernels; this pins the plain variant that benchmarks.ablations
+    # times, and the padding lanes (d = 1, 3 fill theirs, d = 8 pads 7).
     from kmeans_core._blocks import block_starts
 
     rng = np.random.default_rng(n_features)
-    n_samples, n_clusters = 3000, 6
+    n_samples = 3000
     X = rng.normal(size=(n_samples, n_features)).astype(dtype)
     weights = rng.random(n_samples).astype(dtype)
     centers = X[:n_clusters].copy()
     starts = block_starts(n_samples, n_clusters, n_features)
     n_blocks = starts.shape[0] - 1
-    packed = n_features >= PACKED_ROW_MIN_FEATURES
-    other = _define_kernels(n_features, packed=not packed)[0]
+    plain = _define_kernels(n_features, packed=False)[0]
 
     def run(kernel):
         labels = np.empty(n_samples, dtype=np.int32)
-        sums = np.empty((n_blocks, n_clusters, n_features))
-        sum_weights = np.empty((n_blocks, n_clusters))
+        sums = np.full((n_blocks, n_clusters, n_features), np.nan)
+        sum_weights = np.full((n_blocks, n_clusters), np.nan)
         kernel(X, weights, centers, starts, labels, sums, sum_weights)
         return labels, sums, sum_weights
 
-    for got, expected in zip(
-        run(UNROLLED_KERNELS[n_features][0]), run(other), strict=True
-    ):
+    packed_result = run(UNROLLED_KERNELS[n_features][0])
+    for got, expected in zip(packed_result, run(plain), strict=True):
         np.testing.assert_array_equal(got, expected)
+    np.testing.assert_allclose(
+        packed_result[2].sum(), weights.astype(np.float64).sum(), rtol=1e-12
+    )

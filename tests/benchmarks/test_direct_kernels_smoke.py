@@ -12,6 +12,13 @@ def test_measure_times_both_kernels_and_finds_identical_outputs():
         assert result[key] > 0
 
 
+def test_measure_checks_the_wide_row_kernel_it_times():
+    # float64 with d = 8: the kernel the library picks is the wide-row one.
+    result = measure("3000x8x5", "float64", repeats=2)
+    assert result["identical"] is True
+    assert result["fused_chosen_ms"] > 0
+
+
 def test_main_prints_a_markdown_row_per_shape_and_dtype(capsys):
     main(["--shapes", "2000x3x4", "--dtype", "float64", "--repeats", "2"])
     lines = capsys.readouterr().out.strip().splitlines()

@@ -13,6 +13,7 @@ from kmeans_core._kernels.compiler import SLPCompiler
 from kmeans_core._kernels.unrolled import (
     UNROLLED_KERNELS,
     UNROLLED_POTENTIALS,
+    WIDE_ROW_KERNELS,
     _define_kernels,
     accumulator_lanes,
     load_row,
@@ -86,7 +87,7 @@ def test_per_d_kernels_capture_only_plain_values():
     # function pickles differently in every process, which would recompile the
     # kernels in every new process.
     kernels = [k for pair in UNROLLED_KERNELS.values() for k in pair]
-    kernels += list(UNROLLED_POTENTIALS.values())
+    kernels += list(UNROLLED_POTENTIALS.values()) + list(WIDE_ROW_KERNELS.values())
     for kernel in kernels:
         for cell in kernel.py_func.__closure__ or ():
             assert type(cell.cell_contents) in (int, bool), kernel

@@ -444,12 +444,36 @@ def test_estimator_matches_numpy_reference(problem, weighted, tol, max_iter, alg
     seed=st.integers(0, 2**16),
 )
 def test_seeding_matches_numpy_reference(problem, weighted, n_local_trials, seed):
-    """An integer seed picks the same rows in the kernels and in the reference."""
+    """An integer seed picks the same rows in the kernels and in the reference.
+
+    Up to ties: two candidates can leave the same total potential, up to the
+    rounding of a sum that the kernels add in row order and NumPy in its own
+    order, and then either pick is right.  (Hypothesis found one: candidates
+    10 and 8 leaving 81.0535195240004 in NumPy's sum, and 81.0535195240004 and
+    81.05351952400038 in row order.)  So the picks must agree up to the first
+    step where they differ, and there the two picks must tie to rounding.
+    """
     reference = pytest.importorskip("kmeans_core.reference")
     X, init = problem
     w = positive_weights(len(X), seed=seed) if weighted else None
     kw = dict(sample_weight=w, random_state=seed, n_local_trials=n_local_trials)
     centers, indices = kmeans_plusplus(X, len(init), **kw)
     ref_centers, ref_indices = reference.kmeans_plusplus(X, len(init), **kw)
-    np.testing.assert_array_equal(indices, ref_indices)
-    np.testing.assert_array_equal(centers, ref_centers)
+    differ = np.flatnonzero(indices != ref_indices)
+    agreed = len(indices) if differ.size == 0 else int(differ[0])
+    np.testing.assert_array_equal(indices[:agreed], ref_indices[:agreed])
+    np.testing.assert_array_equal(centers[:agreed], ref_centers[:agreed])
+    if agreed < len(indices):
+        assert agreed > 0, "the first center is one weighted draw: no tie possible"
+        weights = np.ones(len(X)) if w is None else w.astype(np.float64)
+        chosen = X[indices[:agreed]].astype(np.float64)
+        closest = reference.squared_distances(X.astype(np.float64), chosen).min(1)
+
+        def potential(row: int) -> float:
+            to_row = ((X.astype(np.float64) - X[row]) ** 2).sum(axis=1)
+            return float(np.minimum(closest, to_row) @ weights)
+
+        ours, theirs = potential(indices[agreed]), potential(ref_indices[agreed])
+        # A tie to rounding: a sum of n terms differs by a few n * eps between
+        # orders; a wrong pick would differ by far more.
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12)

@@ -385,10 +385,11 @@ def unrolled_applies(n_features: int, itemsize: int) -> bool:
     """Whether the per-d kernels serve rows of this width.
 
     Rows narrower than 64 bytes (d <= 8 in float32, d <= 7 in float64).  For
-    64-byte rows the generic kernels, which also score eight features per
-    pass, measured faster (8.3 against 9.4 ms per Lloyd pass at 1000000 x 8
-    float64, ``python -m benchmarks.direct_kernels``): the unrolled tile copy of
-    such rows compiles to a slow shuffle sequence.
+    64-byte rows the generic distance code, which also scores eight features
+    per pass, measured faster (8.3 against 9.4 ms per Lloyd pass at 1000000 x
+    8 float64, ``python -m benchmarks.direct_kernels``): the unrolled tile copy
+    of such rows compiles to a slow shuffle sequence.  Those rows get
+    ``WIDE_ROW_KERNELS`` instead (``wide_rows_apply``).
     """
     return n_features <= MAX_UNROLLED_FEATURES and n_features * itemsize < 64
 

@@ -168,6 +168,16 @@ def keep_two_smallest(values, n_rows, index, best, best_at, second):
             second[t] = value
 
 
+@njit(inline="always")
+def tile_scratch(X):
+    """Scratch for ``nearest_in_tile``: ``(xt, dist, best_dist, best_label)``."""
+    xt = np.empty((X.shape[1], TILE_ROWS), dtype=X.dtype)
+    dist = np.empty(TILE_ROWS, dtype=X.dtype)
+    best_dist = np.empty(TILE_ROWS, dtype=X.dtype)
+    best_label = np.empty(TILE_ROWS, dtype=np.int32)
+    return xt, dist, best_dist, best_label
+
+
 @njit(inline="always", fastmath=FASTMATH)
 def nearest_in_tile(X, start, stop, centers, xt, dist, best_dist, best_label):
     """Nearest center for the rows ``start:stop`` of X (at most TILE_ROWS rows).
@@ -195,12 +205,8 @@ def assign_nearest(X, centers, block_starts, labels, min_sq_dist):
     IN X (n, d), centers (k, d), block_starts (n_blocks + 1,);
     OUT labels (n,) int32, min_sq_dist (n,) float64.
     """
-    n_features = X.shape[1]
     for b in prange(block_starts.shape[0] - 1):
-        xt = np.empty((n_features, TILE_ROWS), dtype=X.dtype)
-        dist = np.empty(TILE_ROWS, dtype=X.dtype)
-        best_dist = np.empty(TILE_ROWS, dtype=X.dtype)
-        best_label = np.empty(TILE_ROWS, dtype=np.int32)
+        xt, dist, best_dist, best_label = tile_scratch(X)
         for start in range(block_starts[b], block_starts[b + 1], TILE_ROWS):
             stop = min(start + TILE_ROWS, block_starts[b + 1])
             nearest_in_tile(X, start, stop, centers, xt, dist, best_dist, best_label)

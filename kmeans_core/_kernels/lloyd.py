@@ -17,7 +17,7 @@ from numba import njit, prange
 
 from .._config import CACHE, FASTMATH, TILE_ROWS
 from .common import accumulate_block, accumulate_row
-from .distances import nearest_in_tile, squared_distance
+from .distances import nearest_in_tile, squared_distance, tile_scratch
 
 
 @njit(parallel=True, fastmath=FASTMATH, cache=CACHE)
@@ -30,16 +30,12 @@ def lloyd_assign_accumulate(
     OUT labels (n,) int32, partial_sums (n_blocks, k, d) float64,
     partial_weights (n_blocks, k) float64.
     """
-    n_features = X.shape[1]
     for b in prange(block_starts.shape[0] - 1):
         block_sums = partial_sums[b]
         block_weights = partial_weights[b]
         block_sums[:] = 0.0
         block_weights[:] = 0.0
-        xt = np.empty((n_features, TILE_ROWS), dtype=X.dtype)
-        dist = np.empty(TILE_ROWS, dtype=X.dtype)
-        best_dist = np.empty(TILE_ROWS, dtype=X.dtype)
-        best_label = np.empty(TILE_ROWS, dtype=np.int32)
+        xt, dist, best_dist, best_label = tile_scratch(X)
         for start in range(block_starts[b], block_starts[b + 1], TILE_ROWS):
             stop = min(start + TILE_ROWS, block_starts[b + 1])
             nearest_in_tile(X, start, stop, centers, xt, dist, best_dist, best_label)

@@ -15,7 +15,7 @@ from numba import njit
 
 from .._config import CACHE, FASTMATH, TILE_ROWS
 from .common import finish_centers, relocate_empty_clusters, sum_block
-from .distances import nearest_in_tile, squared_distance
+from .distances import nearest_in_tile, squared_distance, tile_scratch
 from .seeding import draw_candidates
 
 
@@ -86,10 +86,7 @@ def lloyd_serial(X, sample_weight, centers, max_iter, tol, labels):
     weights = np.empty(n_clusters)
     shift = np.empty(n_clusters)
     labels_old = np.full(n_samples, -1, dtype=np.int32)
-    xt = np.empty((n_features, TILE_ROWS), dtype=X.dtype)
-    dist = np.empty(TILE_ROWS, dtype=X.dtype)
-    best_dist = np.empty(TILE_ROWS, dtype=X.dtype)
-    best_label = np.empty(TILE_ROWS, dtype=np.int32)
+    xt, dist, best_dist, best_label = tile_scratch(X)
     strict = False
     converged = False
     n_iter = 0

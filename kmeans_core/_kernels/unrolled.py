@@ -45,7 +45,7 @@ from numba.extending import overload
 
 from .._config import CACHE, FASTMATH, MAX_UNROLLED_FEATURES, TILE_ROWS
 from .compiler import SLPCompiler
-from .distances import nearest_in_tile
+from .distances import nearest_in_tile, tile_scratch
 from .seeding import add_potentials, sum_block_partials
 
 
@@ -257,10 +257,12 @@ def _define_kernels(n_features: int, packed: bool = True) -> tuple[Callable, Cal
         for b in prange(block_starts.shape[0] - 1):
             block_sums = partial_sums[b]
             block_weights = partial_weights[b]
-            block_sums[:] = 0.0
-            block_weights[:] = 0.0
-            # Packed: each cluster's weight, sums and padding side by side.
+            # Packed: each cluster's weight, sums and padding side by side,
+            # copied into the block's partials at the end; plain: the partials.
             running = np.zeros(n_clusters * lanes if packed else 0)
+            if not packed:
+                block_sums[:] = 0.0
+                block_weights[:] = 0.0
             xt, best_dist, best_label = _tile_buffers(X, d)
             for start in range(block_starts[b], block_starts[b + 1], TILE_ROWS):
                 n_rows = min(TILE_ROWS, block_starts[b + 1] - start)
@@ -360,10 +362,7 @@ def _define_wide_row_kernel(n_features: int) -> Callable:
         n_clusters = centers.shape[0]
         for b in prange(block_starts.shape[0] - 1):
             running = np.zeros(n_clusters * lanes)
-            xt = np.empty((d, TILE_ROWS), dtype=X.dtype)
-            dist = np.empty(TILE_ROWS, dtype=X.dtype)
-            best_dist = np.empty(TILE_ROWS, dtype=X.dtype)
-            best_label = np.empty(TILE_ROWS, dtype=np.int32)
+            xt, dist, best_dist, best_label = tile_scratch(X)
             for start in range(block_starts[b], block_starts[b + 1], TILE_ROWS):
                 stop = min(start + TILE_ROWS, block_starts[b + 1])
                 nearest_in_tile(

@@ -19,6 +19,8 @@ from kmeans_core._kernels.unrolled import (
     load_row,
 )
 
+from .kernel_outputs import fused_pass
+
 
 def _add_rows(X, weights, labels, sums):
     for i in range(X.shape[0]):
@@ -118,18 +120,11 @@ def test_packed_and_plain_accumulation_give_the_same_bits(
     weights = rng.random(n_samples).astype(dtype)
     centers = X[:n_clusters].copy()
     starts = block_starts(n_samples, n_clusters, n_features)
-    n_blocks = starts.shape[0] - 1
+    packed = UNROLLED_KERNELS[n_features][0]
     plain = _define_kernels(n_features, packed=False)[0]
-
-    def run(kernel):
-        labels = np.empty(n_samples, dtype=np.int32)
-        sums = np.full((n_blocks, n_clusters, n_features), np.nan)
-        sum_weights = np.full((n_blocks, n_clusters), np.nan)
-        kernel(X, weights, centers, starts, labels, sums, sum_weights)
-        return labels, sums, sum_weights
-
-    packed_result = run(UNROLLED_KERNELS[n_features][0])
-    for got, expected in zip(packed_result, run(plain), strict=True):
+    packed_result = fused_pass(packed, X, weights, centers, starts)
+    plain_result = fused_pass(plain, X, weights, centers, starts)
+    for got, expected in zip(packed_result, plain_result, strict=True):
         np.testing.assert_array_equal(got, expected)
     np.testing.assert_allclose(
         packed_result[2].sum(), weights.astype(np.float64).sum(), rtol=1e-12

@@ -50,6 +50,8 @@ from kmeans_core.drivers import (
 )
 from kmeans_core.init import _kmeans_plusplus
 
+from .kernel_outputs import fused_pass
+
 RTOL = {np.float64: 1e-7, np.float32: 1e-4}
 DTYPES = [np.float64, np.float32]
 # (n_samples, n_features, n_clusters): small, a tile remainder, several blocks,
@@ -598,15 +600,10 @@ def test_unrolled_kernels_equal_generic_kernels(
     shape = (n_samples, n_features, n_clusters)
     X, centers, w = _data(*shape, dtype, seed=n_features, weighted=weighted)
     starts = block_starts(*shape)
-    n_blocks = len(starts) - 1
     unrolled = DirectKernels(*UNROLLED_KERNELS[n_features])
 
     def fused(kernel):
-        labels = np.empty(n_samples, dtype=np.int32)
-        sums = np.empty((n_blocks, n_clusters, n_features))
-        weights = np.empty((n_blocks, n_clusters))
-        kernel(X, w, centers, starts, labels, sums, weights)
-        return labels, sums, weights
+        return fused_pass(kernel, X, w, centers, starts)
 
     def assign(kernel):
         labels = np.empty(n_samples, dtype=np.int32)
@@ -699,17 +696,10 @@ def test_wide_row_kernel_equals_generic_kernel(n_samples, n_clusters, weighted):
         n_samples, n_features, n_clusters, np.float64, seed=5, weighted=weighted
     )
     starts = block_starts(n_samples, n_clusters, n_features)
-    n_blocks = len(starts) - 1
-
-    def fused(kernel):
-        labels = np.empty(n_samples, dtype=np.int32)
-        sums = np.full((n_blocks, n_clusters, n_features), np.nan)
-        weights = np.full((n_blocks, n_clusters), np.nan)
-        kernel(X, w, centers, starts, labels, sums, weights)
-        return labels, sums, weights
-
     for got, expected in zip(
-        fused(WIDE_ROW_KERNELS[n_features]), fused(lloyd_assign_accumulate), strict=True
+        fused_pass(WIDE_ROW_KERNELS[n_features], X, w, centers, starts),
+        fused_pass(lloyd_assign_accumulate, X, w, centers, starts),
+        strict=True,
     ):
         np.testing.assert_array_equal(got, expected)
 

@@ -58,3 +58,14 @@ GEMM_SLAB_BYTES: int = 2 * 2**20
 #: values from 2 to 6 measured within noise of each other, 0 (BLAS only for
 #: the first pass) and infinity (BLAS every pass) clearly slower.
 YINYANG_GEMM_SPEEDUP: float = 4.0
+
+#: A Yinyang pass that goes through BLAS scores only the rows left in doubt by
+#: its filter, gathered, unless they are more than this share of all rows: then
+#: every row is scored (no gather, and every bound is renewed).
+YINYANG_FULL_PASS_SHARE: float = 0.5
+
+#: From this many features on, a block whose labels changed since its partial
+#: sums were written re-sums only the clusters that gained or lost rows
+#: (``common.accumulate_block``); narrower rows re-sum the whole block, which
+#: costs about as much as finding the changed clusters.
+RESUM_BY_CLUSTER_MIN_FEATURES: int = 16

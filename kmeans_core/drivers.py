@@ -15,11 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+import numba
 import numpy as np
 
 from ._blocks import block_starts
-from ._config import GEMM_SLAB_BYTES, YINYANG_GEMM_SPEEDUP
+from ._config import GEMM_SLAB_BYTES, YINYANG_FULL_PASS_SHARE, YINYANG_GEMM_SPEEDUP
 from ._kernels.common import (
+    accumulate_blocks,
     finish_centers,
     reduce_block_partials,
     relocate_empty_clusters,
@@ -50,6 +52,8 @@ from ._kernels.unrolled import (
     wide_rows_apply,
 )
 from ._kernels.yinyang import (
+    gather_rows,
+    yinyang_bounds_for_rows,
     yinyang_bounds_from_dots,
     yinyang_filter,
     yinyang_init_bounds,
@@ -200,6 +204,23 @@ def _slab_bounds(starts: np.ndarray, n_clusters: int, itemsize: int) -> list[int
     return bounds
 
 
+def _gemm_expansion(
+    centers: np.ndarray, reference: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """What the BLAS path needs of the centers: ``(c - m, |c - m|^2 / 2, margin)``.
+
+    The margin bounds the expanded form's rounding errors per unit of
+    ``|x - m| |c - m|`` (see ``lloyd.nearest_from_dots``).
+    """
+    shifted_centers = centers - reference
+    half_norms = (
+        0.5 * np.einsum("ij,ij->i", shifted_centers, shifted_centers, dtype=np.float64)
+    ).astype(centers.dtype)
+    # Twice the textbook (d + 2) eps, for safety.
+    tie_margin = 4.0 * (centers.shape[1] + 2) * float(np.finfo(centers.dtype).eps)
+    return shifted_centers, half_norms, tie_margin
+
+
 def _for_each_gemm_slab(
     X: np.ndarray, centers: np.ndarray, ws: _Workspace, finish_slab: Callable
 ) -> None:
@@ -209,13 +230,7 @@ def _for_each_gemm_slab(
     slab_start, dots_t, half_norms, tie_margin)`` turns the slab's dot products
     into labels (see ``lloyd.nearest_from_dots`` for the arguments).
     """
-    shifted_centers = centers - ws.reference
-    half_norms = (
-        0.5 * np.einsum("ij,ij->i", shifted_centers, shifted_centers, dtype=np.float64)
-    ).astype(X.dtype)
-    # Rounding-error bound of the expanded form, per unit of |x - m| |c - m|:
-    # twice the textbook (d + 2) eps, for safety.
-    tie_margin = 4.0 * (X.shape[1] + 2) * float(np.finfo(X.dtype).eps)
+    shifted_centers, half_norms, tie_margin = _gemm_expansion(centers, ws.reference)
 
     def one_slab(slab: int) -> None:
         first, last = ws.slabs[slab], ws.slabs[slab + 1]
@@ -464,6 +479,7 @@ class _YinyangSteps(_BoundedSteps):
         self.best_sq = np.empty(X.shape[0], dtype=X.dtype)
         self.estimates = np.zeros_like(self.counts)
         self.full_passes = 0
+        self.rows_passes = 0
 
     def _lower_shape(self, n_samples, n_clusters):
         return (n_samples, self.n_groups)
@@ -528,6 +544,64 @@ class _YinyangSteps(_BoundedSteps):
         self.evaluations += X.shape[0] * (centers.shape[0] + 1)
         self.full_passes += 1
 
+    def _rows_pass(self, centers, labels, rows, accumulate):
+        """The rows in doubt through BLAS, gathered: exact labels, fresh bounds.
+
+        The other rows keep their labels (the filter proved them) and their
+        loosened bounds.  Cut into slabs as the full pass is, one per worker
+        thread at a time.
+        """
+        X, ws = self.X, self.ws
+        shifted_centers, half_norms, tie_margin = _gemm_expansion(centers, ws.reference)
+        n_clusters, n_features = centers.shape
+        # At most GEMM_SLAB_BYTES of scores a slab, and a slab for every
+        # worker (the labels do not depend on how the rows are cut).
+        slab_rows = max(
+            1,
+            min(
+                GEMM_SLAB_BYTES // (n_clusters * X.dtype.itemsize),
+                -(-rows.shape[0] // numba.get_num_threads()),
+            ),
+        )
+
+        def one_slab(slab: int) -> None:
+            slab_rows_ids = rows[slab * slab_rows : (slab + 1) * slab_rows]
+            rows_X = np.empty((slab_rows_ids.shape[0], n_features), dtype=X.dtype)
+            rows_radius = np.empty(slab_rows_ids.shape[0])
+            gather_rows(X, slab_rows_ids, ws.row_radius, rows_X, rows_radius)
+            centred = rows_X - ws.reference if ws.centred else rows_X
+            dots_t = shifted_centers @ centred.T
+            yinyang_bounds_for_rows(
+                rows_X,
+                ws.reference,
+                centers,
+                dots_t,
+                half_norms,
+                tie_margin,
+                rows_radius,
+                self.group_of,
+                slab_rows_ids,
+                labels,
+                self.upper,
+                self.lower,
+            )
+
+        with single_threaded_blas():
+            run_in_workers(one_slab, range(-(-rows.shape[0] // slab_rows)))
+        if accumulate:
+            accumulate_blocks(
+                X,
+                self.sample_weight,
+                labels,
+                ws.starts,
+                ws.previous_labels,
+                ws.partial_sums,
+                ws.partial_weights,
+            )
+        # The rows' k scores plus one direct distance each for the upper bound.
+        self.evaluations += rows.shape[0] * (n_clusters + 1)
+        self.rows_passes += 1
+
     def assign(self, centers, labels, accumulate):
         if self.sums_current:
             self.sums_current = False
@@ -550,8 +624,12 @@ class _YinyangSteps(_BoundedSteps):
         )
         self.evaluations += int(self.counts.sum())
         searches = int(self.estimates.sum())
-        if ws.gemm and searches * YINYANG_GEMM_SPEEDUP > X.shape[0] * centers.shape[0]:
-            self._full_pass(centers, labels, accumulate)
+        doubtful = np.flatnonzero(self.best_sq >= 0) if ws.gemm else None
+        if ws.gemm and searches * YINYANG_GEMM_SPEEDUP > doubtful.size * len(centers):
+            if doubtful.size > YINYANG_FULL_PASS_SHARE * X.shape[0]:
+                self._full_pass(centers, labels, accumulate)
+            else:
+                self._rows_pass(centers, labels, doubtful, accumulate)
         else:
             yinyang_search_accumulate(
                 X,

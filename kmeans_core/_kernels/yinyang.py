@@ -340,6 +340,75 @@ def yinyang_search_accumulate(
         counts[b] = evaluations
 
 
+@njit(inline="always", fastmath=FASTMATH)
+def _labels_and_bounds_from_dots(
+    X,
+    first,
+    reference,
+    centers,
+    dots_t,
+    half_center_norms,
+    tie_margin,
+    row_radius,
+    group_of,
+    targets,
+    upper,
+    lower,
+):
+    """Exact labels and fresh bounds for rows ``X[first:first + n_rows]``.
+
+    The labels are Lloyd's (``nearest_from_dots`` re-checks near-ties with
+    direct differences); the upper bound is the direct distance to the label.
+    A group's bound comes from its best score other than the label, lowered by
+    three times the score's error bound: twice covers the errors of the
+    expanded form (the score and the row's distance from m), and the third the
+    rounding of the direct distance it must stay below.  Row ``first + r``'s
+    bounds go to ``upper[targets[r]]`` and ``lower[targets[r]]``.
+
+    IN X, first, reference, centers, dots_t, half_center_norms, tie_margin,
+    row_radius (see ``nearest_from_dots``; ``row_radius`` is indexed like X),
+    group_of (k,), targets (n_rows,); OUT upper, lower (the target rows).
+    Returns the labels (n_rows,) int32.
+    """
+    n_clusters, n_rows = dots_t.shape
+    n_groups = lower.shape[1]
+    best_label, error_bound = nearest_from_dots(
+        X,
+        reference,
+        centers,
+        dots_t,
+        half_center_norms,
+        tie_margin,
+        row_radius,
+        first,
+    )
+    group_score = np.full((n_groups, n_rows), np.inf, dtype=dots_t.dtype)
+    for j in range(n_clusters):
+        half = half_center_norms[j]
+        row = dots_t[j]
+        scores = group_score[group_of[j]]
+        for r in range(n_rows):
+            score = half - row[r]
+            if score < scores[r] and best_label[r] != j:
+                scores[r] = score
+    # Upper bounds: the direct distances to the labels.
+    dist = np.empty(n_rows, dtype=X.dtype)
+    rows = X[first : first + n_rows]
+    squared_distances_to_labels(
+        rows, np.arange(n_rows), 0, n_rows, centers, best_label, dist
+    )
+    for r in range(n_rows):
+        upper[targets[r]] = np.sqrt(dist[r])
+    for r in range(n_rows):
+        i = targets[r]
+        radius_sq = row_radius[first + r] * row_radius[first + r]
+        slack = 3.0 * error_bound[r]
+        for g in range(n_groups):
+            bound_sq = radius_sq + 2.0 * np.float64(group_score[g, r]) - slack
+            lower[i, g] = np.sqrt(bound_sq) if bound_sq > 0.0 else 0.0
+    return best_label
+
+
 @njit(nogil=True, fastmath=FASTMATH, cache=CACHE)
 def yinyang_bounds_from_dots(
     X,
@@ -365,14 +434,9 @@ def yinyang_bounds_from_dots(
 ):
     """A full Yinyang pass for one GEMM slab: exact labels and fresh bounds.
 
-    Used for the first assignment and whenever most rows would need searching
-    anyway: BLAS computes every distance at a fraction of the cost of the
-    direct searches.  The labels are Lloyd's (``nearest_from_dots`` re-checks
-    near-ties with direct differences); the upper bound is the direct distance
-    to the label.  A group's bound comes from its best score other than the
-    label, lowered by three times the score's error bound: twice covers the
-    errors of the expanded form (the score and the row's distance from m), and
-    the third the rounding of the direct distance it must stay below.
+    Used for the first assignment and whenever most rows are in doubt: BLAS
+    computes every distance at a fraction of the cost of the direct searches.
+    See ``_labels_and_bounds_from_dots`` for the labels and bounds.
 
     IN X, sample_weight, reference, centers, dots_t, half_center_norms,
     tie_margin, row_radius, slab_start (see ``nearest_from_dots``), group_of
@@ -380,42 +444,21 @@ def yinyang_bounds_from_dots(
     ``lloyd.accumulate_slab``), accumulate; OUT labels, upper, lower; INOUT
     partial_sums, partial_weights (only the slab's rows and blocks).
     """
-    n_clusters, n_rows = dots_t.shape
-    n_groups = lower.shape[1]
-    best_label, error_bound = nearest_from_dots(
+    n_rows = dots_t.shape[1]
+    best_label = _labels_and_bounds_from_dots(
         X,
+        slab_start,
         reference,
         centers,
         dots_t,
         half_center_norms,
         tie_margin,
         row_radius,
-        slab_start,
+        group_of,
+        np.arange(slab_start, slab_start + n_rows),
+        upper,
+        lower,
     )
-    group_score = np.full((n_groups, n_rows), np.inf, dtype=dots_t.dtype)
-    for j in range(n_clusters):
-        half = half_center_norms[j]
-        row = dots_t[j]
-        scores = group_score[group_of[j]]
-        for r in range(n_rows):
-            score = half - row[r]
-            if score < scores[r] and best_label[r] != j:
-                scores[r] = score
-    # Upper bounds: the direct distances to the labels.
-    dist = np.empty(n_rows, dtype=X.dtype)
-    slab = X[slab_start : slab_start + n_rows]
-    squared_distances_to_labels(
-        slab, np.arange(n_rows), 0, n_rows, centers, best_label, dist
-    )
-    for r in range(n_rows):
-        upper[slab_start + r] = np.sqrt(dist[r])
-    for r in range(n_rows):
-        i = slab_start + r
-        radius_sq = row_radius[i] * row_radius[i]
-        slack = 3.0 * error_bound[r]
-        for g in range(n_groups):
-            bound_sq = radius_sq + 2.0 * np.float64(group_score[g, r]) - slack
-            lower[i, g] = np.sqrt(bound_sq) if bound_sq > 0.0 else 0.0
     accumulate_slab(
         X,
         sample_weight,
@@ -430,3 +473,62 @@ def yinyang_bounds_from_dots(
         partial_weights,
         accumulate,
     )
+
+
+@njit(nogil=True, cache=CACHE)
+def gather_rows(X, rows, row_radius, out, out_radius):
+    """Copy the listed rows of X, and their distances from m, in list order.
+
+    IN X (n, d), rows (m,) int64, row_radius (n,); OUT out (m, d),
+    out_radius (m,).
+    """
+    for r in range(rows.shape[0]):
+        i = rows[r]
+        for f in range(X.shape[1]):
+            out[r, f] = X[i, f]
+        out_radius[r] = row_radius[i]
+
+
+@njit(nogil=True, fastmath=FASTMATH, cache=CACHE)
+def yinyang_bounds_for_rows(
+    rows_X,
+    reference,
+    centers,
+    dots_t,
+    half_center_norms,
+    tie_margin,
+    rows_radius,
+    group_of,
+    rows,
+    labels,
+    upper,
+    lower,
+):
+    """Exact labels and fresh bounds for some rows, gathered, from BLAS's dots.
+
+    The rows in doubt after ``yinyang_filter``, when the group searches would
+    cost more than scoring those rows against every center through BLAS.
+    Each row gets what a full pass would give it (``yinyang_bounds_from_dots``);
+    the caller accumulates afterwards.
+
+    IN rows_X (m, d) (``gather_rows``), reference, centers, dots_t (k, m)
+    (``(centers - m) @ (rows_X - m).T``), half_center_norms, tie_margin,
+    rows_radius (m,), group_of, rows (m,) (the rows' indices in X); OUT
+    labels, upper, lower (the listed rows only).
+    """
+    best_label = _labels_and_bounds_from_dots(
+        rows_X,
+        0,
+        reference,
+        centers,
+        dots_t,
+        half_center_norms,
+        tie_margin,
+        rows_radius,
+        group_of,
+        rows,
+        upper,
+        lower,
+    )
+    for r in range(rows.shape[0]):
+        labels[rows[r]] = best_label[r]

@@ -800,3 +800,50 @@ def test_reusing_unchanged_blocks_changes_nothing(monkeypatch, driver, dtype):
     np.testing.assert_array_equal(reused.labels, recomputed.labels)
     assert reused.n_iter == recomputed.n_iter
     assert reused.inertia == recomputed.inertia
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n_features", [3, 16, 40])
+@pytest.mark.parametrize("n_moved", [1, 4, 300])
+def test_accumulate_block_resums_only_the_changed_clusters(dtype, n_features, n_moved):
+    """Clusters that gained or lost rows get exactly the sums of a full re-sum;
+    the others keep what they had (when few moved and rows are wide enough)."""
+    from kmeans_core._config import RESUM_BY_CLUSTER_MIN_FEATURES
+    from kmeans_core._kernels.common import accumulate_block
+
+    n_clusters, start, stop = 64, 500, 2500
+    X, _, w = _data(3000, n_features, 4, dtype, seed=7, weighted=True)
+    rng = np.random.default_rng(n_moved)
+    previous = rng.integers(n_clusters, size=3000).astype(np.int32)
+    labels = previous.copy()
+    moved = rng.choice(np.arange(start, stop), size=n_moved, replace=False)
+    labels[moved] = (previous[moved] + rng.integers(1, n_clusters, size=n_moved)) % 64
+    fresh_sums = np.empty((n_clusters, n_features))
+    fresh_weights = np.empty(n_clusters)
+    no_previous = np.empty(0, dtype=np.int32)
+    accumulate_block(X, w, labels, start, stop, no_previous, fresh_sums, fresh_weights)
+    expected = np.zeros((n_clusters, n_features))
+    rows64 = X[start:stop].astype(np.float64) * w[start:stop, None].astype(np.float64)
+    np.add.at(expected, labels[start:stop], rows64)
+    np.testing.assert_allclose(fresh_sums, expected, rtol=1e-12, atol=1e-9)
+
+    # Sentinels show which clusters were summed again.
+    sums = np.full((n_clusters, n_features), 7.0)
+    weights = np.full(n_clusters, 7.0)
+    accumulate_block(X, w, labels, start, stop, previous, sums, weights)
+    changed = np.zeros(n_clusters, dtype=bool)
+    changed[previous[moved]] = changed[labels[moved]] = True
+    np.testing.assert_array_equal(sums[changed], fresh_sums[changed])
+    np.testing.assert_array_equal(weights[changed], fresh_weights[changed])
+    assert not changed.all() or n_moved == 300
+    kept = (
+        not changed.all()
+        and np.all(sums[~changed] == 7.0)
+        and np.all(weights[~changed] == 7.0)
+    )
+    resummed = np.array_equal(sums, fresh_sums) and np.array_equal(
+        weights, fresh_weights
+    )
+    assert kept or resummed
+    few = n_moved <= 4 and n_features >= RESUM_BY_CLUSTER_MIN_FEATURES
+    assert kept == few

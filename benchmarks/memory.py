@@ -7,7 +7,8 @@ seeding kernel).  It then resets its peak RSS to the current RSS (Linux:
 ``/proc/self/clear_refs``; compiling on a cold Numba cache can otherwise leave
 a peak that the fit never reaches; elsewhere ``ru_maxrss``), fits with
 ``copy_x=False`` (or ``--copy-x``, which lets k-means++ hold a transposed copy
-of wide rows while it seeds), and reports how much the peak grew during the
+of wide rows while it seeds, and the BLAS path a transposed copy of X while
+it iterates), and reports how much the peak grew during the
 fit.  X is drawn directly in its dtype, so no larger temporary sets the peak
 before the fit.
 """
@@ -78,7 +79,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--copy-x",
         action="store_true",
-        help="fit with copy_x=True (k-means++ may copy wide rows)",
+        help="fit with copy_x=True (k-means++ and the BLAS path may copy X)",
     )
     args = parser.parse_args(argv)
     print(

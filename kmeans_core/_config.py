@@ -51,12 +51,14 @@ GEMM_SLAB_BYTES: int = 2 * 2**20
 
 #: How many times cheaper a distance is through BLAS (Lloyd's GEMM path) than in
 #: Yinyang's direct group searches.  On the GEMM shapes a Yinyang pass whose
-#: searches would compute more than 1/YINYANG_GEMM_SPEEDUP of all n x k
-#: distances becomes a full BLAS pass instead (see ``drivers._YinyangSteps``).
-#: A pass that searched nearly every row and group took 81-92 ms against 22-25
-#: ms for a BLAS pass at 100000x64 k=256 and 20000x128 k=1024; in full fits,
-#: values from 2 to 6 measured within noise of each other, 0 (BLAS only for
-#: the first pass) and infinity (BLAS every pass) clearly slower.
+#: searches would compute more than 1/YINYANG_GEMM_SPEEDUP of the distances
+#: from its rows in doubt to all k centers scores those rows through BLAS
+#: instead (see ``drivers._YinyangSteps``).  A pass that searched nearly every
+#: row and group took 81-92 ms against 22-25 ms for a BLAS pass at 100000x64
+#: k=256 and 20000x128 k=1024.  In full fits (float32, best of 3
+#: interleaved; 2, 4, 8, 16 and infinity, which is BLAS every pass), 4 was
+#: the fastest at 200000x32 k=64, 50000x64 k=512 and 20000x128 k=1024, and
+#: 8% slower than 8 and 16 at 100000x64 k=256; the spread was 5-17%.
 YINYANG_GEMM_SPEEDUP: float = 4.0
 
 #: A Yinyang pass that goes through BLAS scores only the rows left in doubt by

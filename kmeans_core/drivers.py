@@ -43,6 +43,7 @@ from ._kernels.lloyd import (
     argmin_accumulate_from_dots,
     distances_to_reference,
     lloyd_assign_accumulate,
+    transposed_rows,
 )
 from ._kernels.small import lloyd_serial
 from ._kernels.unrolled import (
@@ -185,6 +186,9 @@ class _Workspace:
         # change keep their sums (``common.accumulate_block``).  Empty: none.
         self.previous_labels = np.empty(0, dtype=np.int32)
         self.centred = reference is not None and bool(reference.any())
+        # X (less the reference if centred) as features x rows, for the BLAS
+        # products, when the caller allows the copy (``_run``); else None.
+        self.rows_t: np.ndarray | None = None
         if self.gemm:
             self.slabs = _slab_bounds(self.starts, n_clusters, X.dtype.itemsize)
             if reference is not None:
@@ -235,10 +239,13 @@ def _for_each_gemm_slab(
     def one_slab(slab: int) -> None:
         first, last = ws.slabs[slab], ws.slabs[slab + 1]
         start, stop = ws.starts[first], ws.starts[last]
-        # Centre the slab on the reference so the expanded form does not cancel
-        # (see ``gemm_reference``).
-        rows = X[start:stop] - ws.reference if ws.centred else X[start:stop]
-        dots_t = shifted_centers @ rows.T
+        if ws.rows_t is not None:
+            dots_t = shifted_centers @ ws.rows_t[:, start:stop]
+        else:
+            # Centre the slab on the reference so the expanded form does not
+            # cancel (see ``gemm_reference``).
+            rows = X[start:stop] - ws.reference if ws.centred else X[start:stop]
+            dots_t = shifted_centers @ rows.T
         finish_slab(first, last, start, dots_t, half_norms, tie_margin)
 
     with single_threaded_blas():
@@ -462,10 +469,12 @@ class _HamerlySteps(_BoundedSteps):
 class _YinyangSteps(_BoundedSteps):
     """Yinyang: upper bound plus one lower bound per group of centers.
 
-    On Lloyd's BLAS shapes (``use_gemm``) the first assignment, and any later
-    one where the group searches would compute more than a
-    ``1 / YINYANG_GEMM_SPEEDUP`` share of all n x k distances, is a full pass
-    through BLAS that resets every bound; the other passes search only the
+    On Lloyd's BLAS shapes (``use_gemm``) the first assignment is a full pass
+    through BLAS that sets every bound.  A later pass whose group searches
+    would compute more than a ``1 / YINYANG_GEMM_SPEEDUP`` share of the
+    distances from its rows in doubt to all k centers scores those rows
+    through BLAS instead (``_rows_pass``; a full pass when they are more than
+    ``YINYANG_FULL_PASS_SHARE`` of all rows); the other passes search only the
     groups whose bounds fail.
     """
 
@@ -718,12 +727,15 @@ def _run(
     tol: float = 0.0,
     verbose: int = 0,
     record_history: bool = False,
+    copy_x: bool = True,
 ) -> RunResult:
     """The iteration loop shared by every algorithm.
 
     Each iteration assigns all samples (accumulating per-block sums), turns the
     sums into new centers, and tells the algorithm how far the centers moved
-    (so pruning algorithms can loosen their bounds).
+    (so pruning algorithms can loosen their bounds).  With ``copy_x`` the BLAS
+    path works from a transposed copy of X (``lloyd.transposed_rows``), held
+    for the run.
     """
     n_samples, n_features = X.shape
     n_clusters = centers_init.shape[0]
@@ -735,6 +747,9 @@ def _run(
         return _run_small_lloyd(X, sample_weight, centers_init, max_iter, tol)
     ws = _Workspace(X, n_clusters, reference)
     ws.gemm = gemm
+    if gemm and copy_x:
+        ws.rows_t = np.empty((n_features, n_samples), dtype=X.dtype)
+        transposed_rows(X, reference, ws.centred, ws.rows_t)
     steps = steps_class(X, sample_weight, n_clusters, ws)
     centers = np.array(centers_init, dtype=X.dtype, order="C", copy=True)
     centers_new = np.empty_like(centers)

@@ -847,3 +847,69 @@ def test_accumulate_block_resums_only_the_changed_clusters(dtype, n_features, n_
     assert kept or resummed
     few = n_moved <= 4 and n_features >= RESUM_BY_CLUSTER_MIN_FEATURES
     assert kept == few
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("offset", [0.0, 1000.0])
+def test_transposed_rows_equal_numpy(dtype, offset):
+    from kmeans_core._kernels.lloyd import transposed_rows
+
+    X, _, _ = _data(1000, 17, 3, dtype)
+    X = X + dtype(offset)
+    reference = gemm_reference(X)
+    out = np.full((17, 1000), np.nan, dtype=dtype)
+    centred = bool(reference.any())
+    assert centred == (offset != 0.0)
+    transposed_rows(X, reference, centred, out)
+    assert out.tobytes() == np.ascontiguousarray((X - reference).T).tobytes()
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(3000, 16, 32), (700, 64, 100)])
+@pytest.mark.parametrize("offset", [0.0, 1000.0])
+def test_gemm_path_from_the_transposed_copy_gives_the_same_labels_and_sums(
+    shape, dtype, offset
+):
+    from kmeans_core._kernels.lloyd import transposed_rows
+
+    X, centers, w = _data(*shape, dtype, weighted=True)
+    X = X + dtype(offset)
+    centers = centers + dtype(offset)
+    n, d, k = shape
+    results = []
+    for copied in (False, True):
+        ws = _Workspace(X, k, gemm_reference(X))
+        if copied:
+            ws.rows_t = np.empty((d, n), dtype=dtype)
+            transposed_rows(X, ws.reference, ws.centred, ws.rows_t)
+        labels = np.empty(n, dtype=np.int32)
+        _assign_with_gemm(X, w, centers, ws, labels, True)
+        results.append((labels, ws.partial_sums.copy(), ws.partial_weights.copy()))
+    for plain, copied in zip(*results, strict=True):
+        np.testing.assert_array_equal(plain, copied)
+
+
+@pytest.mark.parametrize("driver", [run_lloyd, run_yinyang])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_copy_x_false_iterates_without_the_transposed_copy(monkeypatch, driver, dtype):
+    """With the copy or without: the same bits; only copy_x=True makes it."""
+    X, centers, w = _data(4000, 24, 48, dtype, seed=9, weighted=True)
+    X = X + dtype(50.0)
+    centers = centers + dtype(50.0)
+    assert use_gemm(48, 24)
+    copies = []
+
+    def counting(X, reference, centred, out):
+        copies.append(centred)
+        drivers_transposed_rows(X, reference, centred, out)
+
+    drivers_transposed_rows = drivers.transposed_rows
+    monkeypatch.setattr(drivers, "transposed_rows", counting)
+    copied = driver(X, w, centers, max_iter=100, tol=0.0)
+    assert copies == [True]
+    not_copied = driver(X, w, centers, max_iter=100, tol=0.0, copy_x=False)
+    assert copies == [True]
+    np.testing.assert_array_equal(copied.labels, not_copied.labels)
+    np.testing.assert_array_equal(copied.centers, not_copied.centers)
+    assert copied.n_iter == not_copied.n_iter
+    assert copied.inertia == not_copied.inertia

@@ -17,6 +17,11 @@ g's centers are computed vectorised over samples, as in Lloyd's direct kernel.
 center and sample by sample, which does not vectorise, and a group has only
 about twenty centers.)
 
+On Lloyd's BLAS shapes the driver may instead score the rows in doubt against
+every center through BLAS (``yinyang_bounds_for_rows``, on rows gathered by
+``gather_rows``), or all rows (``yinyang_bounds_from_dots``): see
+``drivers._YinyangSteps``.
+
 Every distance that decides a label is compared squared, summed exactly as in
 ``squared_distance``, with ties to the lower index, so the labels are exactly
 Lloyd's.  Extra memory: n x t group bounds, plus three row-sized arrays per

@@ -1,11 +1,13 @@
 """Each speed-up switched off, side by side: ``python -m benchmarks.ablations``.
 
-Five optimisations leave the numbers exactly as they were, which makes them
+Six optimisations leave the numbers exactly as they were, which makes them
 easy to switch off and compare:
 
 ``reuse``
-    Blocks whose labels did not change keep their partial sums
-    (``common.accumulate_block``).  Off: every block is summed again.  Timed
+    Blocks whose labels did not change keep their partial sums, and from 16
+    features on a block where few rows moved sums again only the clusters
+    that gained or lost rows (``common.accumulate_block``).  Off: every block
+    is summed again.  Timed
     on full runs (default ``tol``) of hamerly and yinyang from one init, and
     of lloyd where it takes the BLAS path (its direct kernels always sum).
 ``seeding``
@@ -25,6 +27,11 @@ easy to switch off and compare:
     The BLAS path measures from the origin when the data mean lies within
     its spread (``drivers.gemm_reference``).  Off: it always subtracts the
     mean from every slab.  Timed on one assignment pass.
+``transposed rows``
+    The BLAS path multiplies the centers by a copy of X stored features x
+    rows (``lloyd.transposed_rows``, made once per run with ``copy_x=True``).
+    Off: by the transposed view of each slab of X (``copy_x=False``).  Timed
+    on one assignment pass, the copy made beforehand.
 
 Each pair runs interleaved in one process, on the overlapping blobs of
 ``benchmarks.compare``, float32; the table gives the best of ``--repeats``
@@ -131,6 +138,7 @@ def measure(shape: str, repeats: int = 3) -> list[dict[str, Any]]:
 
     from benchmarks._shapes import make_data, make_init, parse_shape
     from kmeans_core import drivers, init, kmeans_plusplus
+    from kmeans_core._kernels import lloyd
     from kmeans_core._kernels.seeding import candidate_potentials
     from kmeans_core.estimator import scaled_tolerance
 
@@ -221,6 +229,14 @@ def measure(shape: str, repeats: int = 3) -> list[dict[str, Any]]:
         centred = spaces["on"].centred
         name = "reference (mean)" if centred else "reference (origin)"
         row(name, timed, np.array_equal(timed[2], timed[3]))
+
+        copied = drivers._Workspace(X, parsed.k, drivers.gemm_reference(X))
+        copied.rows_t = np.empty((parsed.d, X.shape[0]), dtype=X.dtype)
+        lloyd.transposed_rows(X, copied.reference, copied.centred, copied.rows_t)
+        spaces = {"on": copied, "off": spaces["on"]}
+        one_pass("on")
+        timed = _best_of(repeats, lambda: one_pass("on"), lambda: one_pass("off"))
+        row("transposed rows (BLAS path)", timed, np.array_equal(timed[2], timed[3]))
     return rows
 
 

@@ -156,19 +156,19 @@ class KMeans:
     copy_x : bool, default=True
         Whether the fit may hold a working copy of X.  kmeans_core never
         modifies X in place (the centring that scikit-learn applies to all of
-        X is applied slab by slab where it matters).  With True, k-means++ on
-        rows of 96 bytes or more (24 float32 or 12 float64 features) and at
-        least 8 clusters scores candidates from a transposed copy of X, freed
-        when seeding ends; it seeded 20-30% faster at 100000 x 64 with k=256
-        and 200000 x 32 with k=64, with the same seeds.  And where the
-        iterations take the BLAS path (k * d large, see ``docs/algorithm.md``)
-        each run holds X transposed (and centred, where the BLAS path
-        centres): a Lloyd run took 0.85 of the time at 200000 x 32 with k=64
-        and 0.9 at 100000 x 64 with k=256, with the same results.  With False
-        nothing is copied, and C-contiguous float input is used as it is;
-        from 96 features on, k-means++ then scores through BLAS, whose
-        rounding differs slightly and can pick another seed where two
-        candidates leave almost the same potential.
+        X is applied to slabs, or to the copy below, where it matters).  With
+        True, k-means++ on rows of 96 bytes or more (24 float32 or 12 float64
+        features) and at least 8 clusters scores candidates from a transposed
+        copy of X, freed when seeding ends; it seeded 20-30% faster at 100000
+        x 64 with k=256 and 200000 x 32 with k=64, with the same seeds.  And
+        where the iterations take the BLAS path (k * d large, see
+        ``docs/algorithm.md``) each run holds X transposed (and centred, where
+        the BLAS path centres): an assignment pass took 0.84 of the time at
+        200000 x 32 with k=64 and 0.95-0.99 at 100000 x 64 with k=256, with
+        the same results.  With False nothing is copied, and C-contiguous
+        float input is used as it is; from 96 features on, k-means++ then
+        scores through BLAS, whose rounding differs slightly and can pick
+        another seed where two candidates leave almost the same potential.
     algorithm : {"lloyd", "elkan", "hamerly", "yinyang", "auto"}, default="lloyd"
         "lloyd" is the exhaustive assignment.  "elkan" (n x k bounds),
         "hamerly" (two bounds per sample) and "yinyang" (bounds per group of

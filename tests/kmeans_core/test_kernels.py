@@ -817,7 +817,8 @@ def test_accumulate_block_resums_only_the_changed_clusters(dtype, n_features, n_
     previous = rng.integers(n_clusters, size=3000).astype(np.int32)
     labels = previous.copy()
     moved = rng.choice(np.arange(start, stop), size=n_moved, replace=False)
-    labels[moved] = (previous[moved] + rng.integers(1, n_clusters, size=n_moved)) % 64
+    shift = rng.integers(1, n_clusters, size=n_moved)
+    labels[moved] = (previous[moved] + shift) % n_clusters
     fresh_sums = np.empty((n_clusters, n_features))
     fresh_weights = np.empty(n_clusters)
     no_previous = np.empty(0, dtype=np.int32)

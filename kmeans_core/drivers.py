@@ -225,6 +225,18 @@ def _gemm_expansion(
     return shifted_centers, half_norms, tie_margin
 
 
+def _dots_from_rows(
+    shifted_centers: np.ndarray, rows: np.ndarray, ws: _Workspace
+) -> np.ndarray:
+    """``(c - m) . (x - m)`` for some rows of X, centers x rows, through BLAS.
+
+    The rows are centred on the reference first when it is not the origin, so
+    the expanded form does not cancel (see ``gemm_reference``).
+    """
+    centred = rows - ws.reference if ws.centred else rows
+    return shifted_centers @ centred.T
+
+
 def _for_each_gemm_slab(
     X: np.ndarray, centers: np.ndarray, ws: _Workspace, finish_slab: Callable
 ) -> None:
@@ -242,10 +254,7 @@ def _for_each_gemm_slab(
         if ws.rows_t is not None:
             dots_t = shifted_centers @ ws.rows_t[:, start:stop]
         else:
-            # Centre the slab on the reference so the expanded form does not
-            # cancel (see ``gemm_reference``).
-            rows = X[start:stop] - ws.reference if ws.centred else X[start:stop]
-            dots_t = shifted_centers @ rows.T
+            dots_t = _dots_from_rows(shifted_centers, X[start:stop], ws)
         finish_slab(first, last, start, dots_t, half_norms, tie_margin)
 
     with single_threaded_blas():
@@ -578,8 +587,7 @@ class _YinyangSteps(_BoundedSteps):
             rows_X = np.empty((slab_rows_ids.shape[0], n_features), dtype=X.dtype)
             rows_radius = np.empty(slab_rows_ids.shape[0])
             gather_rows(X, slab_rows_ids, ws.row_radius, rows_X, rows_radius)
-            centred = rows_X - ws.reference if ws.centred else rows_X
-            dots_t = shifted_centers @ centred.T
+            dots_t = _dots_from_rows(shifted_centers, rows_X, ws)
             yinyang_bounds_for_rows(
                 rows_X,
                 ws.reference,

@@ -177,7 +177,7 @@ def measure(shape: str, repeats: int = 3) -> list[dict[str, Any]]:
         same = np.array_equal(timed[2].centers, timed[3].centers)
         row(f"reuse ({name})", timed, same and timed[2].n_iter == timed[3].n_iter)
 
-    if drivers.unrolled_applies(parsed.d, X.dtype.itemsize):
+    if drivers.unrolled_applies(parsed.d):
 
         def seed():
             return kmeans_plusplus(X, parsed.k, random_state=0)[1]
@@ -195,7 +195,7 @@ def measure(shape: str, repeats: int = 3) -> list[dict[str, Any]]:
         timed = _best_of(repeats, seed, seed_generic)
         row("seeding (per-d kernel)", timed, np.array_equal(timed[2], timed[3]))
 
-    if drivers.unrolled_applies(parsed.d, X.dtype.itemsize):
+    if drivers.unrolled_applies(parsed.d):
         timed, identical = _packed_rows_pass(X, weights, centers, repeats)
         row("accumulation (packed rows)", timed, identical)
 

@@ -3,14 +3,10 @@
 Times the two kernels that do one Lloyd pass on low-dimensional data, with the
 number of features read at run time (``lloyd.lloyd_assign_accumulate``,
 ``distances.assign_nearest``) and built in at compile time
-(``unrolled.UNROLLED_KERNELS``), on the same arrays, and checks that both
-return the same labels and sums bit for bit.  The "fused chosen" column times
-the fused kernel that ``drivers.direct_kernels`` picks for the data: the
-unrolled one for rows under 64 bytes, for 64-byte rows (float64, d = 8) the
-generic distances with the packed accumulation (``unrolled.WIDE_ROW_KERNELS``);
-its outputs are checked too.  Median of ``--repeats`` calls after one warm-up
-call, so the compile is not timed.
-"""
+(``unrolled.UNROLLED_KERNELS``, which ``drivers.direct_kernels`` picks for
+d <= 8), on the same arrays, and checks that both return the same labels and
+sums bit for bit.  Median of ``--repeats`` calls after one warm-up call, so the
+compile is not timed."""
 
 from __future__ import annotations
 
@@ -47,7 +43,7 @@ def measure(shape: str, dtype: str, repeats: int) -> dict:
     from kmeans_core._kernels.distances import assign_nearest
     from kmeans_core._kernels.lloyd import lloyd_assign_accumulate
     from kmeans_core._kernels.unrolled import UNROLLED_KERNELS
-    from kmeans_core.drivers import DirectKernels, direct_kernels
+    from kmeans_core.drivers import DirectKernels
 
     n, d, k = (int(part) for part in shape.split("x"))
     rng = np.random.default_rng(0)
@@ -73,7 +69,6 @@ def measure(shape: str, dtype: str, repeats: int) -> dict:
 
     unrolled = DirectKernels(*UNROLLED_KERNELS[d])
     generic_fused, unrolled_fused = fused_args(), fused_args()
-    chosen_fused = fused_args()
     generic_assign, unrolled_assign = assign_args(), assign_args()
     result = {
         "shape": shape,
@@ -82,15 +77,12 @@ def measure(shape: str, dtype: str, repeats: int) -> dict:
         "fused_unrolled_ms": _median_ms(
             unrolled.assign_accumulate, unrolled_fused, repeats
         ),
-        "fused_chosen_ms": _median_ms(
-            direct_kernels(X).assign_accumulate, chosen_fused, repeats
-        ),
         "assign_generic_ms": _median_ms(assign_nearest, generic_assign, repeats),
         "assign_unrolled_ms": _median_ms(unrolled.assign, unrolled_assign, repeats),
     }
     outputs = zip(
-        generic_fused[4:] + generic_assign[3:] + generic_fused[4:],
-        unrolled_fused[4:] + unrolled_assign[3:] + chosen_fused[4:],
+        generic_fused[4:] + generic_assign[3:],
+        unrolled_fused[4:] + unrolled_assign[3:],
         strict=True,
     )
     result["identical"] = all(np.array_equal(a, b) for a, b in outputs)
@@ -107,10 +99,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     print(
         "| shape | dtype | fused generic (ms) | fused unrolled (ms) | speed-up "
-        "| fused chosen (ms) | assign generic (ms) | assign unrolled (ms) "
+        "| assign generic (ms) | assign unrolled (ms) "
         "| speed-up | identical |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     for dtype in args.dtype:
         for shape in args.shapes:
             r = measure(shape, dtype, args.repeats)
@@ -119,7 +111,6 @@ def main(argv: list[str] | None = None) -> None:
             print(
                 f"| {shape} | {dtype} | {r['fused_generic_ms']:.3f} "
                 f"| {r['fused_unrolled_ms']:.3f} | {fused_gain:.2f}x "
-                f"| {r['fused_chosen_ms']:.3f} "
                 f"| {r['assign_generic_ms']:.3f} | {r['assign_unrolled_ms']:.3f} "
                 f"| {assign_gain:.2f}x | {'yes' if r['identical'] else 'NO'} |"
             )

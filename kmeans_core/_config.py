@@ -41,9 +41,7 @@ TILE_ROWS: int = 64
 #: Largest number of features for which the direct Lloyd kernels are compiled
 #: with d built in (one kernel per d; see ``_kernels/unrolled.py``).  Above it,
 #: four unrolled centers' running sums no longer fit in the vector registers and
-#: the generic kernels were as fast or faster in our measurements (and for
-#: 64-byte rows, float64 with d = 8, their distances are used too, with the
-#: packed accumulation: see ``direct_kernels``).
+#: the generic kernels were as fast or faster in our measurements.
 MAX_UNROLLED_FEATURES: int = 8
 
 #: Bytes of the distance buffer per GEMM slab in the high-dimensional path.

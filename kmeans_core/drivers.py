@@ -46,12 +46,7 @@ from ._kernels.lloyd import (
     transposed_rows,
 )
 from ._kernels.small import lloyd_serial
-from ._kernels.unrolled import (
-    UNROLLED_KERNELS,
-    WIDE_ROW_KERNELS,
-    unrolled_applies,
-    wide_rows_apply,
-)
+from ._kernels.unrolled import UNROLLED_KERNELS, unrolled_applies
 from ._kernels.yinyang import (
     gather_rows,
     yinyang_bounds_for_rows,
@@ -105,16 +100,13 @@ class DirectKernels(NamedTuple):
 def direct_kernels(X: np.ndarray) -> DirectKernels:
     """The fastest exact direct kernels for data shaped and typed like ``X``.
 
-    The unrolled kernels (``_kernels/unrolled.py``) where
-    ``unrolled_applies`` says so; for 64-byte rows the generic distances with
-    the packed accumulation (``unrolled.WIDE_ROW_KERNELS``); the generic
-    kernels otherwise.  All give bit-identical results.
+    The unrolled kernels (``_kernels/unrolled.py``) where ``unrolled_applies``
+    says so (d <= 8), the generic kernels otherwise.  Both give bit-identical
+    results.
     """
     n_features = X.shape[1]
-    if unrolled_applies(n_features, X.dtype.itemsize):
+    if unrolled_applies(n_features):
         return DirectKernels(*UNROLLED_KERNELS[n_features])
-    if wide_rows_apply(n_features, X.dtype.itemsize):
-        return DirectKernels(WIDE_ROW_KERNELS[n_features], assign_nearest)
     return DirectKernels(lloyd_assign_accumulate, assign_nearest)
 
 

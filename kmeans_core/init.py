@@ -81,7 +81,7 @@ def scores_from_transposed_copy(X: np.ndarray, n_clusters: int) -> bool:
     return (
         n_clusters >= _TILED_MIN_CLUSTERS
         and n_features * X.dtype.itemsize >= _TILED_MIN_ROW_BYTES
-        and not unrolled_applies(n_features, X.dtype.itemsize)
+        and not unrolled_applies(n_features)
     )
 
 
@@ -96,6 +96,9 @@ class _DirectScorer:
     built in (``unrolled.UNROLLED_POTENTIALS``; same numbers as the generic
     one): k-means++ took 54 against 65 ms at 1000000 x 8 with k=8 and 72
     against 116 ms at 1000000 x 3 with k=16 (float32, best of 7 interleaved).
+    For 64-byte rows (float64, d = 8) it was no faster than the generic one
+    (66-77 against 64 ms at 1000000 x 8 k=8, 58-59 against 56-57 at 100000 x
+    8 k=64, best of 7, two rounds), so those keep the generic kernel.
     With ``tiled``, wider rows are scored from a transposed copy of X made
     once (see ``_tiled_scoring`` and ``_TILED_MIN_ROW_BYTES``).
     """
@@ -113,9 +116,10 @@ class _DirectScorer:
         small = kept_bytes <= _KEPT_DISTANCES_MAX_BYTES
         n_kept = n_candidates if 4 * n_candidates <= X.shape[1] or small else 0
         self.distances = np.empty((n_kept, X.shape[0]), dtype=X.dtype)
+        row_bytes = X.shape[1] * X.dtype.itemsize
         self.score = (
             UNROLLED_POTENTIALS[X.shape[1]]
-            if unrolled_applies(X.shape[1], X.dtype.itemsize)
+            if unrolled_applies(X.shape[1]) and row_bytes < 64
             else candidate_potentials
         )
         if tiled and self.score is candidate_potentials:

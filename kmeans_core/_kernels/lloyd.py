@@ -1,9 +1,9 @@
 """One Lloyd step: assign every sample and accumulate per-block partial sums.
 
 Two kernels cover the two regimes.  ``lloyd_assign_accumulate`` computes the
-distances itself, tile by tile, for any d; it serves when k*d is small and the
-rows are too wide for the kernels compiled per d in ``unrolled.py`` (which
-``drivers.direct_kernels`` prefers for rows narrower than 64 bytes).
+distances itself, tile by tile, for any d; it serves when k*d is small and
+d is above 8, where ``drivers.direct_kernels`` stops preferring the kernels
+compiled per d in ``unrolled.py``.
 ``argmin_accumulate_from_dots`` receives ``X_slab @ centers.T`` computed by BLAS
 and only does the argmin (re-checking near-ties with direct differences) and the
 accumulation; it wins when k*d is large.

@@ -6,7 +6,14 @@ a strided copy, and the accumulation loops over features too.  When ``d`` is a
 compile-time constant, LLVM unrolls all of these, keeps the running sums of 16
 samples in one vector register for the whole distance, turns the transpose into
 wide loads and shuffles, and scores four centers per pass over the tile so each
-loaded value is used four times.
+loaded value is used four times.  Rows of 64 bytes (float64, d = 8) are
+transposed eight at a time (``transpose_tile``): copied row by row they
+compiled to slow single-element shuffles, and these rows went to the generic
+kernels instead.  In squares of eight a fused pass took 0.96-1.0 against
+1.25-1.5 ms at 200000 x 8 k=16 (float64, medians of 30 calls, three
+interleaved rounds), and 3.4-3.5 against 4.6-5.0 ms at 1000000 x 8 k=8, where
+the machine's memory bandwidth varied from run to run (the fastest of 40
+calls in each of four processes per side).
 
 The fused kernel keeps each cluster's weight and sums side by side in a small
 per-block array (``accumulator_lanes``), loads the row and that group whole
@@ -45,19 +52,64 @@ from numba.extending import overload
 
 from .._config import CACHE, FASTMATH, MAX_UNROLLED_FEATURES, TILE_ROWS
 from .compiler import SLPCompiler
-from .distances import nearest_in_tile, tile_scratch
 from .seeding import add_potentials, sum_block_partials
 
 
-@njit(inline="always", fastmath=FASTMATH)
-def _transpose_tile(rows, n_rows, n_features, xt):
+@njit(inline="always")
+def _transpose_row_by_row(rows, n_rows, n_features, xt):
     """Copy ``n_rows`` rows (flat, row-major) into ``xt`` as features x rows.
 
-    Row by row: with d fixed, LLVM turns the copy into wide loads and shuffles.
+    Row by row: with d fixed, LLVM turns the copy of rows narrower than 64
+    bytes into wide loads and shuffles.
     """
     for t in range(n_rows):
         for f in range(n_features):
             xt[f, t] = rows[t * n_features + f]
+
+
+@njit(inline="always")
+def _transpose_in_squares(rows, n_rows, n_features, xt):
+    """``_transpose_row_by_row`` eight rows at a time, for 64-byte rows.
+
+    Row by row, a 64-byte row (float64, d = 8) compiled to a slow sequence of
+    single-element shuffles; eight rows at a time, each feature's eight values
+    are written together.  The tile's last ``n_rows % 8`` rows go row by row.
+    """
+    n_squares = n_rows // 8 * 8
+    for t0 in range(0, n_squares, 8):
+        for f in range(n_features):
+            for q in range(8):
+                xt[f, t0 + q] = rows[(t0 + q) * n_features + f]
+    for t in range(n_squares, n_rows):
+        for f in range(n_features):
+            xt[f, t] = rows[t * n_features + f]
+
+
+def transpose_tile(rows, n_rows, n_features, xt):
+    """Copy ``n_rows`` rows (flat, row-major) into ``xt`` as features x rows.
+
+    In compiled code ``n_features`` must be a compile-time constant; the copy
+    is then compiled for the row width (``_transpose_row_by_row`` below 64
+    bytes, ``_transpose_in_squares`` from 64 on).
+    """
+    for t in range(n_rows):
+        for f in range(n_features):
+            xt[f, t] = rows[t * n_features + f]
+
+
+@overload(transpose_tile, inline="always", prefer_literal=True)
+def _transpose_tile_compiled(rows, n_rows, n_features, xt):
+    # Chosen when the kernel is typed, from d and the dtype: one copy loop
+    # per row width, no run-time branch.  The copy is exact either way.
+    if not isinstance(n_features, types.IntegerLiteral):
+        raise TypingError("transpose_tile needs n_features as a compile-time constant")
+    row_bytes = n_features.literal_value * rows.dtype.bitwidth // 8
+    copy = _transpose_in_squares if row_bytes >= 64 else _transpose_row_by_row
+
+    def implementation(rows, n_rows, n_features, xt):
+        copy(rows, n_rows, n_features, xt)
+
+    return implementation
 
 
 @njit(inline="always", fastmath=FASTMATH)
@@ -131,7 +183,7 @@ def _tile_buffers(X, n_features):
 @njit(inline="always", fastmath=FASTMATH)
 def _nearest_in_tile(rows, n_rows, n_features, centers, xt, best_dist, best_label):
     """Transpose a tile of rows into ``xt`` and find each row's nearest center."""
-    _transpose_tile(rows, n_rows, n_features, xt)
+    transpose_tile(rows, n_rows, n_features, xt)
     _nearest_in_transposed_tile(xt, n_rows, n_features, centers, best_dist, best_label)
 
 
@@ -325,7 +377,7 @@ def _define_potentials(n_features: int) -> Callable:
             dist = np.empty(TILE_ROWS, dtype=X.dtype)
             for start in range(block_starts[b], block_starts[b + 1], TILE_ROWS):
                 n_rows = min(TILE_ROWS, block_starts[b + 1] - start)
-                _transpose_tile(flat[start * d : (start + n_rows) * d], n_rows, d, xt)
+                transpose_tile(flat[start * d : (start + n_rows) * d], n_rows, d, xt)
                 for c in range(n_candidates):
                     for t in range(n_rows):
                         s = zero
@@ -343,54 +395,14 @@ def _define_potentials(n_features: int) -> Callable:
     return candidate_potentials_fixed_d
 
 
-def _define_wide_row_kernel(n_features: int) -> Callable:
-    """The generic fused kernel with the packed accumulation for this d.
+def unrolled_applies(n_features: int) -> bool:
+    """Whether the per-d kernels serve rows of ``n_features`` values (either dtype).
 
-    For 64-byte rows (float64, d = 8), where the per-d tile copy is slow
-    (see ``unrolled_applies``): the distances as in
-    ``lloyd.lloyd_assign_accumulate``, the accumulation as in the per-d fused
-    kernel.  The same bits as both.
+    64-byte rows (float64, d = 8) went to the generic kernels until
+    ``transpose_tile`` copied them eight rows at a time: row by row that copy
+    had made the per-d kernel slower than the generic one.
     """
-    d = n_features
-    lanes = accumulator_lanes(d)
-
-    @njit(parallel=True, fastmath=FASTMATH, cache=CACHE, pipeline_class=SLPCompiler)
-    def assign_accumulate_wide_rows(
-        X, sample_weight, centers, block_starts, labels, partial_sums, partial_weights
-    ):
-        flat = X.reshape(-1)
-        n_clusters = centers.shape[0]
-        for b in prange(block_starts.shape[0] - 1):
-            running = np.zeros(n_clusters * lanes)
-            xt, dist, best_dist, best_label = tile_scratch(X)
-            for start in range(block_starts[b], block_starts[b + 1], TILE_ROWS):
-                stop = min(start + TILE_ROWS, block_starts[b + 1])
-                nearest_in_tile(
-                    X, start, stop, centers, xt, dist, best_dist, best_label
-                )
-                for t in range(stop - start):
-                    label = best_label[t]
-                    labels[start + t] = label
-                    weight = np.float64(sample_weight[start + t])
-                    _add_row_packed(
-                        flat, (start + t) * d, weight, label, running, d, lanes
-                    )
-            _unpack_sums(running, lanes, partial_sums[b], partial_weights[b])
-
-    return assign_accumulate_wide_rows
-
-
-def unrolled_applies(n_features: int, itemsize: int) -> bool:
-    """Whether the per-d kernels serve rows of this width.
-
-    Rows narrower than 64 bytes (d <= 8 in float32, d <= 7 in float64).  For
-    64-byte rows the generic distance code, which also scores eight features
-    per pass, measured faster (8.3 against 9.4 ms per Lloyd pass at 1000000 x
-    8 float64, ``python -m benchmarks.direct_kernels``): the unrolled tile copy
-    of such rows compiles to a slow shuffle sequence.  Those rows get
-    ``WIDE_ROW_KERNELS`` instead (``wide_rows_apply``).
-    """
-    return n_features <= MAX_UNROLLED_FEATURES and n_features * itemsize < 64
+    return n_features <= MAX_UNROLLED_FEATURES
 
 
 #: The unrolled kernels, ``d -> (assign_accumulate, assign)``, defined once per
@@ -401,18 +413,3 @@ UNROLLED_KERNELS = {d: _define_kernels(d) for d in range(1, MAX_UNROLLED_FEATURE
 UNROLLED_POTENTIALS = {
     d: _define_potentials(d) for d in range(1, MAX_UNROLLED_FEATURES + 1)
 }
-
-#: Fused Lloyd kernels for 64-byte rows, ``d -> assign_accumulate`` (float64
-#: with d = 8 while MAX_UNROLLED_FEATURES is 8): generic distances, packed
-#: accumulation.  One pass took 0.88-0.95 of the generic kernel's time at
-#: 1000000 x 8 (k = 4, 8) and 500000 x 8 (k = 16), float64, two runs each.
-WIDE_ROW_KERNELS = {
-    64 // itemsize: _define_wide_row_kernel(64 // itemsize)
-    for itemsize in (4, 8)
-    if 64 // itemsize <= MAX_UNROLLED_FEATURES
-}
-
-
-def wide_rows_apply(n_features: int, itemsize: int) -> bool:
-    """Whether ``WIDE_ROW_KERNELS`` serves rows of this width (64 bytes)."""
-    return n_features * itemsize == 64 and n_features in WIDE_ROW_KERNELS

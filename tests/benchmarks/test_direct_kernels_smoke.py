@@ -12,11 +12,10 @@ def test_measure_times_both_kernels_and_finds_identical_outputs():
         assert result[key] > 0
 
 
-def test_measure_checks_the_wide_row_kernel_it_times():
-    # float64 with d = 8: the kernel the library picks is the wide-row one.
+def test_measure_finds_identical_outputs_for_64_byte_rows():
+    # float64 with d = 8: the unrolled kernels copy these rows in squares of 8.
     result = measure("3000x8x5", "float64", repeats=2)
     assert result["identical"] is True
-    assert result["fused_chosen_ms"] > 0
 
 
 def test_main_prints_a_markdown_row_per_shape_and_dtype(capsys):

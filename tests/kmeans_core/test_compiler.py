@@ -13,10 +13,10 @@ from kmeans_core._kernels.compiler import SLPCompiler
 from kmeans_core._kernels.unrolled import (
     UNROLLED_KERNELS,
     UNROLLED_POTENTIALS,
-    WIDE_ROW_KERNELS,
     _define_kernels,
     accumulator_lanes,
     load_row,
+    transpose_tile,
 )
 
 from .kernel_outputs import fused_pass
@@ -84,12 +84,40 @@ def test_load_row_needs_a_compile_time_length():
         row_of_runtime_length(np.zeros(4), 2)
 
 
+@pytest.mark.parametrize(
+    "n_features, dtype",
+    # Rows of 8, 28, 32 and 64 bytes; only the last are copied in squares.
+    [(2, np.float32), (7, np.float32), (8, np.float32), (8, np.float64)],
+)
+@pytest.mark.parametrize("n_rows", [0, 1, 7, 8, 13, 16, 64])
+def test_transpose_tile_equals_numpy_transpose(n_features, dtype, n_rows):
+    @njit
+    def copy_tile(flat, n_rows, xt):
+        transpose_tile(flat, n_rows, n_features, xt)
+
+    rows = np.random.default_rng(n_rows).normal(size=(n_rows, n_features))
+    rows = rows.astype(dtype)
+    xt = np.full((n_features, 64), np.nan, dtype=dtype)
+    copy_tile(rows.reshape(-1), n_rows, xt)
+    np.testing.assert_array_equal(xt[:, :n_rows], rows.T)
+    assert np.isnan(xt[:, n_rows:]).all()  # nothing past the tile's rows
+
+
+def test_transpose_tile_needs_a_compile_time_width():
+    @njit
+    def copy_with_runtime_width(flat, n, xt):
+        transpose_tile(flat, 1, n, xt)
+
+    with pytest.raises(TypingError, match="compile-time constant"):
+        copy_with_runtime_width(np.zeros(4), 4, np.zeros((4, 64)))
+
+
 def test_per_d_kernels_capture_only_plain_values():
     # Numba's disk cache keys a closure by its captured values; a captured
     # function pickles differently in every process, which would recompile the
     # kernels in every new process.
     kernels = [k for pair in UNROLLED_KERNELS.values() for k in pair]
-    kernels += list(UNROLLED_POTENTIALS.values()) + list(WIDE_ROW_KERNELS.values())
+    kernels += list(UNROLLED_POTENTIALS.values())
     for kernel in kernels:
         for cell in kernel.py_func.__closure__ or ():
             assert type(cell.cell_contents) in (int, bool), kernel

@@ -33,7 +33,6 @@ from kmeans_core._kernels.seeding import (
 from kmeans_core._kernels.unrolled import (
     UNROLLED_KERNELS,
     UNROLLED_POTENTIALS,
-    WIDE_ROW_KERNELS,
 )
 from kmeans_core.drivers import (
     DirectKernels,
@@ -672,36 +671,17 @@ def test_unrolled_kernels_break_ties_to_the_lower_index(n_features, dtype):
         (1, np.float32, True),
         (8, np.float32, True),
         (7, np.float64, True),
-        (8, np.float64, False),  # 64-byte rows: generic distances measured faster
+        (8, np.float64, True),  # 64-byte rows: copied in squares of 8 rows
         (MAX_UNROLLED_FEATURES + 1, np.float32, False),
+        (MAX_UNROLLED_FEATURES + 1, np.float64, False),
     ],
 )
 def test_direct_kernels_dispatch_on_row_width(n_features, dtype, unrolled):
     chosen = direct_kernels(np.zeros((3, n_features), dtype=dtype))
-    generic = (lloyd_assign_accumulate, assign_nearest)
     if unrolled:
         assert chosen == UNROLLED_KERNELS[n_features]
-    elif n_features * np.dtype(dtype).itemsize == 64:
-        # The generic distances with the packed accumulation.
-        assert chosen == (WIDE_ROW_KERNELS[n_features], assign_nearest)
     else:
-        assert chosen == generic
-
-
-@pytest.mark.parametrize("weighted", [False, True])
-@pytest.mark.parametrize("n_samples, n_clusters", [(7, 3), (2500, 9), (1300, 1)])
-def test_wide_row_kernel_equals_generic_kernel(n_samples, n_clusters, weighted):
-    n_features = 8  # float64: 64-byte rows
-    X, centers, w = _data(
-        n_samples, n_features, n_clusters, np.float64, seed=5, weighted=weighted
-    )
-    starts = block_starts(n_samples, n_clusters, n_features)
-    for got, expected in zip(
-        fused_pass(WIDE_ROW_KERNELS[n_features], X, w, centers, starts),
-        fused_pass(lloyd_assign_accumulate, X, w, centers, starts),
-        strict=True,
-    ):
-        np.testing.assert_array_equal(got, expected)
+        assert chosen == (lloyd_assign_accumulate, assign_nearest)
 
 
 def test_draw_candidates_equals_searchsorted_on_cumsum():

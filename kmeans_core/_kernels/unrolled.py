@@ -90,7 +90,11 @@ def transpose_tile(rows, n_rows, n_features, xt):
 
     In compiled code ``n_features`` must be a compile-time constant; the copy
     is then compiled for the row width (``_transpose_row_by_row`` below 64
-    bytes, ``_transpose_in_squares`` from 64 on).
+    bytes, ``_transpose_in_squares`` from 64 on).  Copying 4 MiB of rows tile
+    by tile took 0.04-0.08 ms row by row against 0.09-0.17 in squares for
+    float32 with d = 2 to 8, 0.03-0.05 against 0.05-0.07 for float64 with
+    d = 2 to 7, but 0.09-0.14 against 0.07 for float64 with d = 8 (medians
+    of 40 calls, two rounds).
     """
     for t in range(n_rows):
         for f in range(n_features):

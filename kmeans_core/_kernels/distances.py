@@ -202,17 +202,28 @@ def nearest_in_tile(X, start, stop, centers, xt, dist, best_dist, best_label):
 def assign_nearest(X, centers, block_starts, labels, min_sq_dist):
     """Label every row of X with its nearest center (no center update).
 
+    The search keeps its running minima in the outputs themselves: copying
+    them there from tile buffers afterwards measured as slow as the search
+    itself for small k * d.
+
     IN X (n, d), centers (k, d), block_starts (n_blocks + 1,);
-    OUT labels (n,) int32, min_sq_dist (n,) float64.
+    OUT labels (n,) int32, min_sq_dist (n,) in X's dtype.
     """
     for b in prange(block_starts.shape[0] - 1):
-        xt, dist, best_dist, best_label = tile_scratch(X)
+        xt = np.empty((X.shape[1], TILE_ROWS), dtype=X.dtype)
+        dist = np.empty(TILE_ROWS, dtype=X.dtype)
         for start in range(block_starts[b], block_starts[b + 1], TILE_ROWS):
             stop = min(start + TILE_ROWS, block_starts[b + 1])
-            nearest_in_tile(X, start, stop, centers, xt, dist, best_dist, best_label)
-            for t in range(stop - start):
-                labels[start + t] = best_label[t]
-                min_sq_dist[start + t] = best_dist[t]
+            nearest_in_tile(
+                X,
+                start,
+                stop,
+                centers,
+                xt,
+                dist,
+                min_sq_dist[start:stop],
+                labels[start:stop],
+            )
 
 
 @njit(parallel=True, fastmath=FASTMATH, cache=CACHE)

@@ -202,9 +202,11 @@ def nearest_in_tile(X, start, stop, centers, xt, dist, best_dist, best_label):
 def assign_nearest(X, centers, block_starts, labels, min_sq_dist):
     """Label every row of X with its nearest center (no center update).
 
-    The search keeps its running minima in the outputs themselves: copying
-    them there from tile buffers afterwards measured as slow as the search
-    itself for small k * d.
+    The search keeps its running minima in the outputs themselves instead of
+    tile buffers copied out afterwards: a pass took 0.47-0.56 against
+    0.64-0.69 ms at 100000 x 16 k=8 and 0.25-0.31 against 0.36-0.45 at 50000
+    x 24 k=4 in float32 (best of 100 calls, two rounds; float64 the same
+    within noise).
 
     IN X (n, d), centers (k, d), block_starts (n_blocks + 1,);
     OUT labels (n,) int32, min_sq_dist (n,) in X's dtype.

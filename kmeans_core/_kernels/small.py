@@ -62,13 +62,14 @@ def kmeans_plusplus_serial(X, sample_weight, first, uniforms, centers, indices):
 
 
 @njit(fastmath=FASTMATH, cache=CACHE)
-def _assign_all(X, centers, labels, xt, dist, best_dist, best_label):
+def _assign_all(X, centers, labels, xt, dist, best_dist):
+    # The search writes the labels in place (as ``distances.assign_nearest``).
     n_samples = X.shape[0]
     for start in range(0, n_samples, TILE_ROWS):
         stop = min(start + TILE_ROWS, n_samples)
-        nearest_in_tile(X, start, stop, centers, xt, dist, best_dist, best_label)
-        for t in range(stop - start):
-            labels[start + t] = best_label[t]
+        nearest_in_tile(
+            X, start, stop, centers, xt, dist, best_dist, labels[start:stop]
+        )
 
 
 @njit(fastmath=FASTMATH, cache=CACHE)
@@ -86,13 +87,13 @@ def lloyd_serial(X, sample_weight, centers, max_iter, tol, labels):
     weights = np.empty(n_clusters)
     shift = np.empty(n_clusters)
     labels_old = np.full(n_samples, -1, dtype=np.int32)
-    xt, dist, best_dist, best_label = tile_scratch(X)
+    xt, dist, best_dist, _ = tile_scratch(X)
     strict = False
     converged = False
     n_iter = 0
     while n_iter < max_iter:
         n_iter += 1
-        _assign_all(X, centers, labels, xt, dist, best_dist, best_label)
+        _assign_all(X, centers, labels, xt, dist, best_dist)
         sum_block(X, sample_weight, labels, 0, n_samples, sums, weights)
         relocate_empty_clusters(X, sample_weight, centers, labels, sums, weights)
         finish_centers(sums, weights, centers, centers_new, shift)
@@ -114,7 +115,7 @@ def lloyd_serial(X, sample_weight, centers, max_iter, tol, labels):
             break
         labels_old[:] = labels
     if not strict:
-        _assign_all(X, centers, labels, xt, dist, best_dist, best_label)
+        _assign_all(X, centers, labels, xt, dist, best_dist)
     inertia = 0.0
     for i in range(n_samples):
         inertia += sample_weight[i] * np.float64(

@@ -6,7 +6,8 @@ number of features read at run time (``lloyd.lloyd_assign_accumulate``,
 (``unrolled.UNROLLED_KERNELS``, which ``drivers.direct_kernels`` picks for
 d <= 8), on the same arrays, and checks that both return the same labels and
 sums bit for bit.  Median of ``--repeats`` calls after one warm-up call, so the
-compile is not timed."""
+compile is not timed.
+"""
 
 from __future__ import annotations
 

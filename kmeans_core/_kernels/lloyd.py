@@ -17,7 +17,12 @@ from numba import njit, prange
 
 from .._config import CACHE, FASTMATH, TILE_ROWS
 from .common import accumulate_block, accumulate_row
-from .distances import nearest_in_tile, squared_distance, tile_scratch
+from .distances import (
+    keep_two_smallest,
+    nearest_in_tile,
+    squared_distance,
+    tile_scratch,
+)
 
 
 @njit(parallel=True, fastmath=FASTMATH, cache=CACHE)
@@ -53,6 +58,42 @@ def lloyd_assign_accumulate(
 
 
 @njit(inline="always", fastmath=FASTMATH)
+def _best_two_scores(dots_t, half_center_norms):
+    """Each row's best and runner-up score ``|c_j - m|^2 / 2 - dots_t[j, r]``.
+
+    Scores four centers per pass over the rows, so each row's best, runner-up
+    and label are loaded and stored once per four centers instead of once per
+    center (the scan took 0.04 against 0.065 ms on a slab of 8163 rows with
+    k=64, float32, and 0.10-0.16 against 0.12-0.22 on 1250 rows with k=1024).
+    Within a pass the centers are compared in order with a strict
+    ``<``, so ties go to the lower index as in a one-center-at-a-time scan.
+    Returns ``(best, second, best_label)``, the first two in the dtype of
+    ``dots_t``.
+    """
+    n_clusters, n_rows = dots_t.shape
+    best = np.full(n_rows, np.inf, dtype=dots_t.dtype)
+    second = np.full(n_rows, np.inf, dtype=dots_t.dtype)
+    best_label = np.zeros(n_rows, dtype=np.int32)
+    n_fours = n_clusters // 4 * 4
+    for j in range(0, n_fours, 4):
+        for r in range(n_rows):
+            top, runner_up, label = best[r], second[r], best_label[r]
+            for q in range(4):
+                score = half_center_norms[j + q] - dots_t[j + q, r]
+                if score < top:
+                    runner_up, top, label = top, score, j + q
+                elif score < runner_up:
+                    runner_up = score
+            best[r], second[r], best_label[r] = top, runner_up, label
+    # The last k % 4 centers one at a time: a loop over a run-time number of
+    # centers per row would not vectorise.
+    for j in range(n_fours, n_clusters):
+        scores = half_center_norms[j] - dots_t[j]
+        keep_two_smallest(scores, n_rows, j, best, best_label, second)
+    return best, second, best_label
+
+
+@njit(inline="always", fastmath=FASTMATH)
 def nearest_from_dots(
     X,
     reference,
@@ -84,32 +125,18 @@ def nearest_from_dots(
     int32, error_bound (rows,) float64)``: the labels and each row's bound on
     the scores' rounding errors.
     """
-    n_clusters, n_rows = dots_t.shape
-    n_features = X.shape[1]
-    center_radius = 0.0
-    for j in range(n_clusters):
-        norm = 0.0
-        for f in range(n_features):
-            diff = np.float64(centers[j, f]) - np.float64(reference[f])
-            norm += diff * diff
-        center_radius = max(center_radius, np.sqrt(norm))
+    n_rows = dots_t.shape[1]
+    # An upper bound on every |c - m| from the half norms, which BLAS's inputs
+    # were rounded to: O(k) per slab instead of O(k d).  Rounding c - m to X's
+    # dtype, summing in float64 and storing the half norm cost at most a
+    # relative (d + 4) eps on |c - m|^2, and tie_margin / 2 covers that.
+    largest_half = 0.0
+    for j in range(half_center_norms.shape[0]):
+        largest_half = max(largest_half, np.float64(half_center_norms[j]))
+    center_radius = np.sqrt(2.0 * largest_half * (1.0 + 0.5 * tie_margin))
+    best, second, best_label = _best_two_scores(dots_t, half_center_norms)
 
-    # One pass over the scores keeps the best and the runner-up of each row.
-    best = np.full(n_rows, np.inf, dtype=dots_t.dtype)
-    second = np.full(n_rows, np.inf, dtype=dots_t.dtype)
-    best_label = np.zeros(n_rows, dtype=np.int32)
-    for j in range(n_clusters):
-        half = half_center_norms[j]
-        row = dots_t[j]
-        for r in range(n_rows):
-            score = half - row[r]
-            if score < best[r]:
-                second[r] = best[r]
-                best[r] = score
-                best_label[r] = j
-            elif score < second[r]:
-                second[r] = score
-
+    n_clusters = dots_t.shape[0]
     error_bound = np.empty(n_rows)
     threshold = np.empty(n_rows, dtype=dots_t.dtype)
     for r in range(n_rows):

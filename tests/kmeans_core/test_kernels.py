@@ -147,6 +147,42 @@ def test_gemm_path_matches_reference(shape, dtype, offset):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n_clusters", [32, 34, 67])  # k % 4: 0, 2, 3
+@pytest.mark.parametrize("offset", [0.0, 1000.0])
+def test_gemm_path_labels_equal_the_direct_kernels_ties_included(
+    n_clusters, offset, dtype
+):
+    # Duplicate centers tie exactly for every row: the lower index must win,
+    # both inside one group of four scores (1 and 2) and across groups (5 and
+    # the last center), as the direct kernel's scan decides.
+    n, d = 2500, 16
+    X, centers, w = _data(n, d, n_clusters, dtype, weighted=True)
+    X = X + dtype(offset)
+    centers = centers + dtype(offset)
+    centers[2] = centers[1]
+    centers[-1] = centers[5]
+    assert use_gemm(n_clusters, d)
+    ws = _Workspace(X, n_clusters, gemm_reference(X))
+    labels = np.empty(n, dtype=np.int32)
+    _assign_with_gemm(X, w, centers, ws, labels, False)
+    direct = np.empty(n, dtype=np.int32)
+    starts = block_starts(n, n_clusters, d)
+    n_blocks = len(starts) - 1
+    lloyd_assign_accumulate(
+        X,
+        w,
+        centers,
+        starts,
+        direct,
+        np.empty((n_blocks, n_clusters, d)),
+        np.empty((n_blocks, n_clusters)),
+    )
+    np.testing.assert_array_equal(labels, direct)
+    assert np.any(labels == 1) and np.any(labels == 5)
+    assert not np.any(labels == 2) and not np.any(labels == n_clusters - 1)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 def test_gemm_reference_is_the_origin_only_near_it(dtype, rng):
     X = rng.standard_normal((2000, 5)).astype(dtype)
     np.testing.assert_array_equal(gemm_reference(X), np.zeros(5, dtype))

@@ -59,6 +59,16 @@ GEMM_SLAB_BYTES: int = 2 * 2**20
 #: 8% slower than 8 and 16 at 100000x64 k=256; the spread was 5-17%.
 YINYANG_GEMM_SPEEDUP: float = 4.0
 
+#: On the GEMM shapes, a Hamerly pass goes through BLAS (every row scored,
+#: every bound renewed; ``drivers._HamerlySteps``) when more than this share of
+#: the rows fail the bound test after the centers moved.  Full fits from one
+#: shared init (default tol, best of 3 interleaved), with the share at 0.2,
+#: 0.35, 0.5, 0.7 and never, in ms: 414, 422, 419, 433, 493 at 200000x32 k=64,
+#: 375, 376, 379, 399, 467 at 100000x32 k=128, 302, 316, 329, 326, 366 at
+#: 200000x16 k=64 (float32); 636, 634, 625, 625, 777; 581, 582, 583, 616, 686;
+#: 406, 411, 425, 426, 490 (float64).  Flat from 0.2 to 0.5; 0.35 is between.
+HAMERLY_GEMM_SHARE: float = 0.35
+
 #: A Yinyang pass that goes through BLAS scores only the rows left in doubt by
 #: its filter, gathered, unless they are more than this share of all rows: then
 #: every row is scored (no gather, and every bound is renewed).

@@ -9,6 +9,12 @@ index, so the label is exactly Lloyd's.  Those full searches are gathered per
 block and done a tile of rows at a time, vectorised over samples, as Lloyd's
 direct kernel does.  Extra memory: two floats per sample, plus one row index
 per sample of the blocks in flight.
+
+On Lloyd's BLAS shapes, a pass in which many rows are in doubt goes through
+BLAS instead (``hamerly_bounds_from_dots``): the same labels as Lloyd's BLAS
+path, and both bounds from the same scores.  There the run also holds what
+Lloyd's BLAS path holds: each row's distance from the data mean and, with
+``copy_x``, a transposed copy of X.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from .distances import (
     squared_distances_in_tile,
     squared_distances_to_labels,
 )
+from .lloyd import accumulate_slab, best_two_scores, settle_near_ties
 
 
 @njit(inline="always", fastmath=FASTMATH)
@@ -157,6 +164,22 @@ def hamerly_assign_accumulate(
         counts[b] = evaluations
 
 
+@njit(parallel=True, cache=CACHE)
+def hamerly_count_doubtful(labels, upper, lower, distance_next_center):
+    """How many rows the next pass's bound test will not settle.
+
+    The first test of ``hamerly_assign_accumulate``, counted only: the driver
+    sends a pass through BLAS when most rows would need it.
+
+    IN labels, upper, lower, distance_next_center (k,).  Returns the count.
+    """
+    n_doubtful = 0
+    for i in prange(labels.shape[0]):
+        if upper[i] > max(distance_next_center[labels[i]], lower[i]):
+            n_doubtful += 1
+    return n_doubtful
+
+
 @njit(parallel=True, fastmath=FASTMATH, cache=CACHE)
 def hamerly_shift_bounds(labels, center_shift, upper, lower):
     """Loosen the bounds by how far the centers moved.
@@ -182,3 +205,96 @@ def hamerly_shift_bounds(labels, center_shift, upper, lower):
         drop = second if label == largest else center_shift[largest]
         value = lower[i] - drop
         lower[i] = value if value > 0.0 else 0.0
+
+
+@njit(nogil=True, fastmath=FASTMATH, cache=CACHE)
+def hamerly_bounds_from_dots(
+    X,
+    sample_weight,
+    centers,
+    dots_t,
+    half_center_norms,
+    tie_margin,
+    row_radius,
+    slab_start,
+    block_starts,
+    first_block,
+    last_block,
+    labels,
+    upper,
+    lower,
+    previous_labels,
+    partial_sums,
+    partial_weights,
+    accumulate,
+):
+    """A Hamerly pass for one GEMM slab: Lloyd's labels and fresh bounds.
+
+    For the passes in which most rows are in doubt, where BLAS scores every
+    row against every center at a fraction of the cost of the direct searches.
+    The labels are exactly Lloyd's (``lloyd.nearest_from_dots``).  With s_j
+    the score ``|c_j - m|^2 / 2 - (x - m) . (c_j - m)`` and r = |x - m|, the
+    squared distance to c_j is ``r^2 + 2 s_j``; the bounds take the label's
+    score and the best other score, widened by three times the row's error
+    bound (as ``yinyang._labels_and_bounds_from_dots`` does: twice for the
+    score and r, once for the rounding of the direct distance they are
+    compared with).  No direct distance is needed for them.
+
+    Serial and ``nogil``, one slab per worker thread, like
+    ``lloyd.argmin_accumulate_from_dots``.
+
+    IN X, sample_weight, centers, dots_t, half_center_norms, tie_margin,
+    row_radius, slab_start (see ``lloyd.nearest_from_dots``), block_starts,
+    first_block, last_block, previous_labels (see ``lloyd.accumulate_slab``),
+    accumulate; OUT labels, upper, lower (the slab's rows); INOUT
+    partial_sums, partial_weights (the slab's blocks).
+    """
+    n_clusters, n_rows = dots_t.shape
+    best, second, scored_label = best_two_scores(dots_t, half_center_norms)
+    best_label = scored_label.copy()
+    error_bound = settle_near_ties(
+        X,
+        centers,
+        dots_t,
+        half_center_norms,
+        tie_margin,
+        row_radius,
+        slab_start,
+        best,
+        second,
+        best_label,
+    )
+    for r in range(n_rows):
+        label = best_label[r]
+        own = np.float64(best[r])
+        other = np.float64(second[r])
+        if label != scored_label[r]:
+            # A near-tie that direct differences settled the other way (rare):
+            # the label's own score, and the best of the rest.
+            own = np.float64(half_center_norms[label] - dots_t[label, r])
+            other = np.inf
+            for j in range(n_clusters):
+                score = np.float64(half_center_norms[j] - dots_t[j, r])
+                if j != label and score < other:
+                    other = score
+        i = slab_start + r
+        radius_sq = row_radius[i] * row_radius[i]
+        slack = 3.0 * error_bound[r]
+        upper_sq = radius_sq + 2.0 * own + slack  # at least the slack / 3
+        upper[i] = np.sqrt(upper_sq) if upper_sq > 0.0 else 0.0
+        bound_sq = radius_sq + 2.0 * other - slack
+        lower[i] = np.sqrt(bound_sq) if bound_sq > 0.0 else 0.0
+    accumulate_slab(
+        X,
+        sample_weight,
+        best_label,
+        slab_start,
+        block_starts,
+        first_block,
+        last_block,
+        labels,
+        previous_labels,
+        partial_sums,
+        partial_weights,
+        accumulate,
+    )

@@ -58,7 +58,7 @@ def lloyd_assign_accumulate(
 
 
 @njit(inline="always", fastmath=FASTMATH)
-def _best_two_scores(dots_t, half_center_norms):
+def best_two_scores(dots_t, half_center_norms):
     """Each row's best and runner-up score ``|c_j - m|^2 / 2 - dots_t[j, r]``.
 
     Scores four centers per pass over the rows, so each row's best, runner-up
@@ -125,18 +125,56 @@ def nearest_from_dots(
     int32, error_bound (rows,) float64)``: the labels and each row's bound on
     the scores' rounding errors.
     """
-    n_rows = dots_t.shape[1]
+    best, second, best_label = best_two_scores(dots_t, half_center_norms)
+    error_bound = settle_near_ties(
+        X,
+        centers,
+        dots_t,
+        half_center_norms,
+        tie_margin,
+        row_radius,
+        slab_start,
+        best,
+        second,
+        best_label,
+    )
+    return best_label, error_bound
+
+
+@njit(inline="always", fastmath=FASTMATH)
+def settle_near_ties(
+    X,
+    centers,
+    dots_t,
+    half_center_norms,
+    tie_margin,
+    row_radius,
+    slab_start,
+    best,
+    second,
+    best_label,
+):
+    """Re-check the rows whose runner-up score is within rounding of the best.
+
+    The second half of ``nearest_from_dots``, given ``best_two_scores``'s
+    results: each row's error bound, and for a row whose runner-up lies within
+    it, the label from direct differences over the centers that score within
+    it too.
+
+    IN X, centers, dots_t, half_center_norms, tie_margin, row_radius,
+    slab_start (see ``nearest_from_dots``), best, second (rows,); INOUT
+    best_label (rows,) int32.  Returns the error bounds (rows,) float64.
+    """
+    n_clusters, n_rows = dots_t.shape
     # An upper bound on every |c - m| from the half norms, which BLAS's inputs
     # were rounded to: O(k) per slab instead of O(k d).  Rounding c - m to X's
     # dtype, summing in float64 and storing the half norm cost at most a
     # relative (d + 4) eps on |c - m|^2, and tie_margin / 2 covers that.
     largest_half = 0.0
-    for j in range(half_center_norms.shape[0]):
+    for j in range(n_clusters):
         largest_half = max(largest_half, np.float64(half_center_norms[j]))
     center_radius = np.sqrt(2.0 * largest_half * (1.0 + 0.5 * tie_margin))
-    best, second, best_label = _best_two_scores(dots_t, half_center_norms)
 
-    n_clusters = dots_t.shape[0]
     error_bound = np.empty(n_rows)
     threshold = np.empty(n_rows, dtype=dots_t.dtype)
     for r in range(n_rows):
@@ -157,7 +195,7 @@ def nearest_from_dots(
                     if sq < best_sq:
                         best_sq = sq
                         best_label[r] = j
-    return best_label, error_bound
+    return error_bound
 
 
 @njit(inline="always")

@@ -127,6 +127,9 @@ def auto_algorithm(n_clusters: int, n_features: int) -> str:
     * Hamerly on Lloyd's BLAS path (k >= 32, d >= 16) while k * d < 16384:
       0.82 (200000x16 k=64), 0.66 (100000x64 k=64), 0.79 (100000x16 k=128),
       0.60 (100000x32 k=128), 0.88 (100000x16 k=256); Yinyang 0.67-1.17 there.
+      Since Hamerly's crowded passes go through BLAS (``_HamerlySteps``):
+      0.70 and 0.66 (200000x32 k=64), 0.54 and 0.49 (100000x32 k=128), 0.93
+      and 0.88 (200000x16 k=64), float32 and float64, best of 2.
     * Yinyang from k * d >= 16384 with k >= 128, where one lower bound prunes
       too little: 0.78 (50000x128 k=128), 0.92 (100000x64 k=256), 0.91
       (50000x32 k=512), 0.95 (20000x128 k=1024), 1.05 (50000x16 k=1024);

@@ -91,7 +91,7 @@ def test_bit_identical_for_any_numba_thread_count(
     _assert_bit_identical(results[0], results[1])
 
 
-@pytest.mark.parametrize("algorithm", ["lloyd", "yinyang"])
+@pytest.mark.parametrize("algorithm", ["lloyd", "hamerly", "yinyang"])
 def test_bit_identical_for_any_blas_thread_count(algorithm):
     """The BLAS path may not depend on the BLAS thread count either."""
     threadpoolctl = pytest.importorskip("threadpoolctl")

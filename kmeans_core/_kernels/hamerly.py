@@ -169,7 +169,7 @@ def hamerly_count_doubtful(labels, upper, lower, distance_next_center):
     """How many rows the next pass's bound test will not settle.
 
     The first test of ``hamerly_assign_accumulate``, counted only: the driver
-    sends a pass through BLAS when most rows would need it.
+    sends a pass through BLAS when many rows would need it.
 
     IN labels, upper, lower, distance_next_center (k,).  Returns the count.
     """
@@ -230,7 +230,7 @@ def hamerly_bounds_from_dots(
 ):
     """A Hamerly pass for one GEMM slab: Lloyd's labels and fresh bounds.
 
-    For the passes in which most rows are in doubt, where BLAS scores every
+    For the passes in which many rows are in doubt, where BLAS scores every
     row against every center at a fraction of the cost of the direct searches.
     The labels are exactly Lloyd's (``lloyd.nearest_from_dots``).  With s_j
     the score ``|c_j - m|^2 / 2 - (x - m) . (c_j - m)`` and r = |x - m|, the

@@ -64,7 +64,8 @@ def best_two_scores(dots_t, half_center_norms):
     Scores four centers per pass over the rows, so each row's best, runner-up
     and label are loaded and stored once per four centers instead of once per
     center (the scan took 0.04 against 0.065 ms on a slab of 8163 rows with
-    k=64, float32, and 0.10-0.16 against 0.12-0.22 on 1250 rows with k=1024).
+    k=64, float32, and 0.10-0.17 against 0.10-0.23 on 1250 rows with k=1024,
+    float32 and float64).
     Within a pass the centers are compared in order with a strict
     ``<``, so ties go to the lower index as in a one-center-at-a-time scan.
     Returns ``(best, second, best_label)``, the first two in the dtype of

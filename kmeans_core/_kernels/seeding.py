@@ -20,7 +20,11 @@ import numpy as np
 from numba import njit, prange
 
 from .._config import CACHE, FASTMATH, MIN_BLOCK_ROWS, TILE_ROWS
-from .distances import squared_distances_in_tile, transpose_rows
+from .distances import (
+    squared_distances_in_tile,
+    squared_distances_in_tile_to_two,
+    transpose_rows,
+)
 
 
 @njit(parallel=True, fastmath=FASTMATH, cache=CACHE)
@@ -87,24 +91,37 @@ def sum_block_partials(partial, out):
 def score_tile(
     xt, n_rows, start, candidates, closest, sample_weight, dist, distances, partial
 ):
-    """Add one tile's potentials to ``partial``, one candidate after another.
+    """Add one tile's potentials to ``partial``, two candidates at a time.
 
     Shared by the scoring kernels that transpose each tile as they go and by
     the one that reads tiles transposed beforehand, so both compute the same
-    distances and add them in the same order.
+    distances and add them in the same order.  Candidates go in pairs through
+    ``squared_distances_in_tile_to_two`` (the same distances as one at a time)
+    and an odd last one alone.
 
     IN xt (d, TILE_ROWS) holding rows ``start:start + n_rows`` as features x
     rows, candidates (L, d), closest, sample_weight; OUT (scratch) dist
-    (TILE_ROWS,); OUT distances (L, n) or (0, n) (the tile's columns, when it
+    (2, TILE_ROWS); OUT distances (L, n) or (0, n) (the tile's columns, when it
     has rows); INOUT partial (L,) float64.
     """
-    for c in range(candidates.shape[0]):
-        squared_distances_in_tile(xt, n_rows, candidates, c, dist)
-        if distances.shape[0] > 0:
-            distances[c, start : start + n_rows] = dist[:n_rows]
-        partial[c] = add_potentials(
-            dist, n_rows, closest, sample_weight, start, partial[c]
-        )
+    n_candidates = candidates.shape[0]
+    c = 0
+    while c < n_candidates:
+        if c + 1 < n_candidates:
+            squared_distances_in_tile_to_two(
+                xt, n_rows, candidates, c, dist[0], dist[1]
+            )
+            n_scored = 2
+        else:
+            squared_distances_in_tile(xt, n_rows, candidates, c, dist[0])
+            n_scored = 1
+        for q in range(n_scored):
+            if distances.shape[0] > 0:
+                distances[c + q, start : start + n_rows] = dist[q, :n_rows]
+            partial[c + q] = add_potentials(
+                dist[q], n_rows, closest, sample_weight, start, partial[c + q]
+            )
+        c += n_scored
 
 
 @njit(parallel=True, fastmath=FASTMATH, cache=CACHE)
@@ -129,7 +146,7 @@ def candidate_potentials(
     partial = np.zeros((n_blocks, candidates.shape[0]), dtype=np.float64)
     for b in prange(n_blocks):
         xt = np.empty((n_features, TILE_ROWS), dtype=X.dtype)
-        dist = np.empty(TILE_ROWS, dtype=X.dtype)
+        dist = np.empty((2, TILE_ROWS), dtype=X.dtype)
         for start in range(block_starts[b], block_starts[b + 1], TILE_ROWS):
             stop = min(start + TILE_ROWS, block_starts[b + 1])
             transpose_rows(X, start, stop, xt)
@@ -185,7 +202,7 @@ def tiled_candidate_potentials(
     n_blocks = block_starts.shape[0] - 1
     partial = np.zeros((n_blocks, candidates.shape[0]), dtype=np.float64)
     for b in prange(n_blocks):
-        dist = np.empty(TILE_ROWS, dtype=tiles.dtype)
+        dist = np.empty((2, TILE_ROWS), dtype=tiles.dtype)
         tile = tile_starts[b]
         for start in range(block_starts[b], block_starts[b + 1], TILE_ROWS):
             stop = min(start + TILE_ROWS, block_starts[b + 1])

@@ -28,6 +28,7 @@ from .distances import (
     gather_rows_transposed,
     keep_two_smallest,
     squared_distances_in_tile,
+    squared_distances_in_tile_to_two,
     squared_distances_to_labels,
 )
 from .lloyd import accumulate_slab, best_two_scores, settle_near_ties
@@ -53,9 +54,16 @@ def _search_tile(X, rows, first, n_rows, centers, scratch, labels, upper, lower)
         best[t] = np.inf
         second[t] = np.inf
         best_label[t] = 0
-    for j in range(centers.shape[0]):
-        squared_distances_in_tile(xt, n_rows, centers, j, dist)
-        keep_two_smallest(dist, n_rows, j, best, best_label, second)
+    # Two centers per pass over the tile, folded in in index order.
+    n_clusters = centers.shape[0]
+    n_pairs = n_clusters // 2 * 2
+    for j in range(0, n_pairs, 2):
+        squared_distances_in_tile_to_two(xt, n_rows, centers, j, dist[0], dist[1])
+        keep_two_smallest(dist[0], n_rows, j, best, best_label, second)
+        keep_two_smallest(dist[1], n_rows, j + 1, best, best_label, second)
+    for j in range(n_pairs, n_clusters):
+        squared_distances_in_tile(xt, n_rows, centers, j, dist[0])
+        keep_two_smallest(dist[0], n_rows, j, best, best_label, second)
     for t in range(n_rows):
         i = rows[first + t]
         labels[i] = best_label[t]
@@ -65,10 +73,10 @@ def _search_tile(X, rows, first, n_rows, centers, scratch, labels, upper, lower)
 
 @njit(inline="always")
 def _tile_scratch(X):
-    """Buffers for ``_search_tile``: tile, distances, best, second, labels."""
+    """Buffers for ``_search_tile``: tile, two distance rows, best, second, labels."""
     return (
         np.empty((X.shape[1], TILE_ROWS), dtype=X.dtype),
-        np.empty(TILE_ROWS, dtype=X.dtype),
+        np.empty((2, TILE_ROWS), dtype=X.dtype),
         np.empty(TILE_ROWS, dtype=X.dtype),
         np.empty(TILE_ROWS, dtype=X.dtype),
         np.empty(TILE_ROWS, dtype=np.int32),

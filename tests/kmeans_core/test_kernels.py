@@ -20,6 +20,8 @@ from kmeans_core._kernels.distances import (
     assign_nearest,
     distance_to_assigned,
     pairwise_euclidean,
+    squared_distances_in_tile,
+    squared_distances_in_tile_to_two,
 )
 from kmeans_core._kernels.lloyd import lloyd_assign_accumulate
 from kmeans_core._kernels.seeding import (
@@ -180,6 +182,24 @@ def test_gemm_path_labels_equal_the_direct_kernels_ties_included(
     np.testing.assert_array_equal(labels, direct)
     assert np.any(labels == 1) and np.any(labels == 5)
     assert not np.any(labels == 2) and not np.any(labels == n_clusters - 1)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n_features", [1, 5, 8, 13, 24])
+@pytest.mark.parametrize("n_rows", [1, 37, TILE_ROWS])
+def test_tile_distances_to_two_points_equal_one_at_a_time(n_rows, n_features, dtype):
+    rng = np.random.default_rng(n_features)
+    xt = rng.normal(size=(n_features, TILE_ROWS)).astype(dtype)
+    points = rng.normal(size=(3, n_features)).astype(dtype)
+    single = np.full((2, TILE_ROWS), np.nan, dtype=dtype)
+    squared_distances_in_tile(xt, n_rows, points, 1, single[0])
+    squared_distances_in_tile(xt, n_rows, points, 2, single[1])
+    paired = np.full((2, TILE_ROWS), np.nan, dtype=dtype)
+    squared_distances_in_tile_to_two(xt, n_rows, points, 1, paired[0], paired[1])
+    # The same bits, and nothing written past the rows asked for.
+    assert paired.tobytes() == single.tobytes()
+    expected = ((xt[:, :n_rows].T[None] - points[1:, None]) ** 2).sum(axis=2)
+    np.testing.assert_allclose(paired[:, :n_rows], expected, rtol=RTOL[dtype])
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

@@ -148,8 +148,8 @@ def squared_distances_in_tile(xt, n_rows, points, j, dist):
 
 
 @njit(inline="always", fastmath=FASTMATH)
-def squared_distances_in_tile_to_two(xt, n_rows, points, j, dist, dist_next):
-    """``squared_distances_in_tile`` for ``points[j]`` and ``points[j + 1]`` at once.
+def squared_distances_in_tile_to_two(xt, n_rows, points, j, j_next, dist, dist_next):
+    """``squared_distances_in_tile`` for ``points[j]`` and ``points[j_next]`` at once.
 
     Each loaded value of the tile serves both points, and the two running sums
     of a sample are independent chains.  Each distance is summed exactly as
@@ -159,7 +159,7 @@ def squared_distances_in_tile_to_two(xt, n_rows, points, j, dist, dist_next):
     float64) and 1.54-1.80 against 1.72-2.06 at 200000 x 32 with 6, with the
     same outputs.
 
-    IN xt (d, TILE_ROWS), n_rows, points (m, d), j (j + 1 < m); OUT dist,
+    IN xt (d, TILE_ROWS), n_rows, points (m, d), j, j_next; OUT dist,
     dist_next (the first ``n_rows`` entries).
     """
     n_features = xt.shape[0]
@@ -175,13 +175,13 @@ def squared_distances_in_tile_to_two(xt, n_rows, points, j, dist, dist_next):
                 x = xt[f + q, t]
                 diff = x - points[j, f + q]
                 acc += diff * diff
-                diff_next = x - points[j + 1, f + q]
+                diff_next = x - points[j_next, f + q]
                 acc_next += diff_next * diff_next
             dist[t] = acc
             dist_next[t] = acc_next
     for f in range(n_eights, n_features):
         c = points[j, f]
-        c_next = points[j + 1, f]
+        c_next = points[j_next, f]
         column = xt[f]
         for t in range(n_rows):
             diff = column[t] - c

@@ -58,7 +58,9 @@ def _search_tile(X, rows, first, n_rows, centers, scratch, labels, upper, lower)
     n_clusters = centers.shape[0]
     n_pairs = n_clusters // 2 * 2
     for j in range(0, n_pairs, 2):
-        squared_distances_in_tile_to_two(xt, n_rows, centers, j, dist[0], dist[1])
+        squared_distances_in_tile_to_two(
+            xt, n_rows, centers, j, j + 1, dist[0], dist[1]
+        )
         keep_two_smallest(dist[0], n_rows, j, best, best_label, second)
         keep_two_smallest(dist[1], n_rows, j + 1, best, best_label, second)
     for j in range(n_pairs, n_clusters):

@@ -109,7 +109,7 @@ def score_tile(
     while c < n_candidates:
         if c + 1 < n_candidates:
             squared_distances_in_tile_to_two(
-                xt, n_rows, candidates, c, dist[0], dist[1]
+                xt, n_rows, candidates, c, c + 1, dist[0], dist[1]
             )
             n_scored = 2
         else:

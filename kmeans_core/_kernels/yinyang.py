@@ -39,6 +39,7 @@ from .distances import (
     gather_rows_transposed,
     keep_two_smallest,
     squared_distances_in_tile,
+    squared_distances_in_tile_to_two,
     squared_distances_to_labels,
     transpose_rows,
 )
@@ -219,7 +220,8 @@ def _search_group(
     there).
 
     IN X, g, pending, centers, group_ptr, group_members, group_of; scratch
-    (tile, distances, group best, its index, group second, selected rows);
+    (tile, two distance rows, group best, its index, group second, selected
+    rows);
     INOUT best_sq, labels, upper, lower.  Returns the number of distances
     computed.
     """
@@ -236,10 +238,21 @@ def _search_group(
         group_best[:m] = np.inf
         group_best_at[:m] = -1
         group_second[:m] = np.inf
-        for member in range(start, stop):
+        # Two members per pass over the tile, folded in in member order.
+        n_pairs = start + (stop - start) // 2 * 2
+        for member in range(start, n_pairs, 2):
+            j, j_next = group_members[member], group_members[member + 1]
+            squared_distances_in_tile_to_two(
+                xt, m, centers, j, j_next, dist[0], dist[1]
+            )
+            keep_two_smallest(dist[0], m, j, group_best, group_best_at, group_second)
+            keep_two_smallest(
+                dist[1], m, j_next, group_best, group_best_at, group_second
+            )
+        for member in range(n_pairs, stop):
             j = group_members[member]
-            squared_distances_in_tile(xt, m, centers, j, dist)
-            keep_two_smallest(dist, m, j, group_best, group_best_at, group_second)
+            squared_distances_in_tile(xt, m, centers, j, dist[0])
+            keep_two_smallest(dist[0], m, j, group_best, group_best_at, group_second)
         for t in range(m):
             i = selected[first + t]
             current = labels[i]
@@ -310,7 +323,7 @@ def yinyang_search_accumulate(
         if n_pending > 0:
             scratch = (
                 np.empty((n_features, TILE_ROWS), dtype=X.dtype),
-                np.empty(TILE_ROWS, dtype=X.dtype),
+                np.empty((2, TILE_ROWS), dtype=X.dtype),
                 np.empty(TILE_ROWS, dtype=X.dtype),
                 np.empty(TILE_ROWS, dtype=np.int32),
                 np.empty(TILE_ROWS, dtype=X.dtype),

@@ -191,14 +191,16 @@ def test_tile_distances_to_two_points_equal_one_at_a_time(n_rows, n_features, dt
     rng = np.random.default_rng(n_features)
     xt = rng.normal(size=(n_features, TILE_ROWS)).astype(dtype)
     points = rng.normal(size=(3, n_features)).astype(dtype)
+    # Any two points, in either order (Yinyang pairs a group's members).
     single = np.full((2, TILE_ROWS), np.nan, dtype=dtype)
-    squared_distances_in_tile(xt, n_rows, points, 1, single[0])
-    squared_distances_in_tile(xt, n_rows, points, 2, single[1])
+    squared_distances_in_tile(xt, n_rows, points, 2, single[0])
+    squared_distances_in_tile(xt, n_rows, points, 0, single[1])
     paired = np.full((2, TILE_ROWS), np.nan, dtype=dtype)
-    squared_distances_in_tile_to_two(xt, n_rows, points, 1, paired[0], paired[1])
+    squared_distances_in_tile_to_two(xt, n_rows, points, 2, 0, paired[0], paired[1])
     # The same bits, and nothing written past the rows asked for.
     assert paired.tobytes() == single.tobytes()
-    expected = ((xt[:, :n_rows].T[None] - points[1:, None]) ** 2).sum(axis=2)
+    pair = points[[2, 0]]
+    expected = ((xt[:, :n_rows].T[None] - pair[:, None]) ** 2).sum(axis=2)
     np.testing.assert_allclose(paired[:, :n_rows], expected, rtol=RTOL[dtype])
 
 

@@ -277,7 +277,6 @@ def _assign_with_gemm(
         argmin_accumulate_from_dots(
             X,
             sample_weight,
-            ws.reference,
             centers,
             dots_t,
             half_norms,
@@ -598,7 +597,6 @@ class _YinyangSteps(_BoundedSteps):
             yinyang_bounds_from_dots(
                 X,
                 self.sample_weight,
-                ws.reference,
                 centers,
                 dots_t,
                 half_norms,
@@ -651,7 +649,6 @@ class _YinyangSteps(_BoundedSteps):
             dots_t = _dots_from_rows(shifted_centers, rows_X, ws)
             yinyang_bounds_for_rows(
                 rows_X,
-                ws.reference,
                 centers,
                 dots_t,
                 half_norms,

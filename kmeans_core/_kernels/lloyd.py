@@ -97,7 +97,6 @@ def best_two_scores(dots_t, half_center_norms):
 @njit(inline="always", fastmath=FASTMATH)
 def nearest_from_dots(
     X,
-    reference,
     centers,
     dots_t,
     half_center_norms,
@@ -120,8 +119,8 @@ def nearest_from_dots(
     label is then exactly the direct argmin that the other kernels and the
     pruning variants compute.
 
-    IN X, reference (d,), centers (k, d), dots_t (k, rows), half_center_norms
-    (k,), tie_margin, row_radius (n,) (|x - m| of every row, from
+    IN X, centers (k, d), dots_t (k, rows), half_center_norms (k,),
+    tie_margin, row_radius (n,) (|x - m| of every row, from
     ``distances_to_reference``), slab_start.  Returns ``(best_label (rows,)
     int32, error_bound (rows,) float64)``: the labels and each row's bound on
     the scores' rounding errors.
@@ -244,7 +243,6 @@ def accumulate_slab(
 def argmin_accumulate_from_dots(
     X,
     sample_weight,
-    reference,
     centers,
     dots_t,
     half_center_norms,
@@ -266,15 +264,14 @@ def argmin_accumulate_from_dots(
     whole blocks ``first_block:last_block``, each with its own partial sums, so
     results do not depend on the thread count.
 
-    IN X, sample_weight, reference, centers, dots_t, half_center_norms,
-    tie_margin, row_radius, slab_start (see ``nearest_from_dots``),
+    IN X, sample_weight, centers, dots_t, half_center_norms, tie_margin,
+    row_radius, slab_start (see ``nearest_from_dots``),
     block_starts, first_block, last_block, previous_labels (see
     ``accumulate_slab``), accumulate; OUT labels; INOUT partial_sums,
     partial_weights (only the slab's blocks).
     """
     best_label, _ = nearest_from_dots(
         X,
-        reference,
         centers,
         dots_t,
         half_center_norms,

@@ -362,7 +362,6 @@ def yinyang_search_accumulate(
 def _labels_and_bounds_from_dots(
     X,
     first,
-    reference,
     centers,
     dots_t,
     half_center_norms,
@@ -383,7 +382,7 @@ def _labels_and_bounds_from_dots(
     rounding of the direct distance it must stay below.  Row ``first + r``'s
     bounds go to ``upper[targets[r]]`` and ``lower[targets[r]]``.
 
-    IN X, first, reference, centers, dots_t, half_center_norms, tie_margin,
+    IN X, first, centers, dots_t, half_center_norms, tie_margin,
     row_radius (see ``nearest_from_dots``; ``row_radius`` is indexed like X),
     group_of (k,), targets (n_rows,); OUT upper, lower (the target rows).
     Returns the labels (n_rows,) int32.
@@ -392,7 +391,6 @@ def _labels_and_bounds_from_dots(
     n_groups = lower.shape[1]
     best_label, error_bound = nearest_from_dots(
         X,
-        reference,
         centers,
         dots_t,
         half_center_norms,
@@ -431,7 +429,6 @@ def _labels_and_bounds_from_dots(
 def yinyang_bounds_from_dots(
     X,
     sample_weight,
-    reference,
     centers,
     dots_t,
     half_center_norms,
@@ -456,7 +453,7 @@ def yinyang_bounds_from_dots(
     computes every distance at a fraction of the cost of the direct searches.
     See ``_labels_and_bounds_from_dots`` for the labels and bounds.
 
-    IN X, sample_weight, reference, centers, dots_t, half_center_norms,
+    IN X, sample_weight, centers, dots_t, half_center_norms,
     tie_margin, row_radius, slab_start (see ``nearest_from_dots``), group_of
     (k,), block_starts, first_block, last_block, previous_labels (see
     ``lloyd.accumulate_slab``), accumulate; OUT labels, upper, lower; INOUT
@@ -466,7 +463,6 @@ def yinyang_bounds_from_dots(
     best_label = _labels_and_bounds_from_dots(
         X,
         slab_start,
-        reference,
         centers,
         dots_t,
         half_center_norms,
@@ -510,7 +506,6 @@ def gather_rows(X, rows, row_radius, out, out_radius):
 @njit(nogil=True, fastmath=FASTMATH, cache=CACHE)
 def yinyang_bounds_for_rows(
     rows_X,
-    reference,
     centers,
     dots_t,
     half_center_norms,
@@ -529,7 +524,7 @@ def yinyang_bounds_for_rows(
     Each row gets what a full pass would give it (``yinyang_bounds_from_dots``);
     the caller accumulates afterwards.
 
-    IN rows_X (m, d) (``gather_rows``), reference, centers, dots_t (k, m)
+    IN rows_X (m, d) (``gather_rows``), centers, dots_t (k, m)
     (``(centers - m) @ (rows_X - m).T``), half_center_norms, tie_margin,
     rows_radius (m,), group_of, rows (m,) (the rows' indices in X); OUT
     labels, upper, lower (the listed rows only).
@@ -537,7 +532,6 @@ def yinyang_bounds_for_rows(
     best_label = _labels_and_bounds_from_dots(
         rows_X,
         0,
-        reference,
         centers,
         dots_t,
         half_center_norms,

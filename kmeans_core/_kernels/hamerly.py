@@ -136,11 +136,12 @@ def hamerly_assign_accumulate(
         thresholds = np.empty(stop - start, dtype=X.dtype)  # per doubtful row
         n_doubtful = 0
         for i in range(start, stop):
+            # Written whether or not the row is in doubt, and kept only if it
+            # is: no branch for the CPU to mispredict.
             threshold = max(distance_next_center[labels[i]], lower[i])
-            if upper[i] > threshold:
-                doubtful[n_doubtful] = i
-                thresholds[n_doubtful] = threshold
-                n_doubtful += 1
+            doubtful[n_doubtful] = i
+            thresholds[n_doubtful] = threshold
+            n_doubtful += upper[i] > threshold
         # Tighten those upper bounds first: one distance may be enough.
         dist = np.empty(n_doubtful, dtype=X.dtype)
         squared_distances_to_labels(X, doubtful, 0, n_doubtful, centers, labels, dist)
@@ -148,10 +149,10 @@ def hamerly_assign_accumulate(
         n_pending = 0
         for t in range(n_doubtful):
             i = doubtful[t]
-            upper[i] = np.sqrt(dist[t])
-            if upper[i] > thresholds[t]:
-                pending[n_pending] = i
-                n_pending += 1
+            bound = np.sqrt(dist[t])
+            upper[i] = bound
+            pending[n_pending] = i  # kept only if still in doubt, as above
+            n_pending += bound > thresholds[t]
         evaluations = n_doubtful
         scratch = _tile_scratch(X)
         for first in range(0, n_pending, TILE_ROWS):

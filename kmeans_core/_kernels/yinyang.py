@@ -43,7 +43,7 @@ from .distances import (
     squared_distances_to_labels,
     transpose_rows,
 )
-from .lloyd import accumulate_slab, nearest_from_dots
+from .lloyd import accumulate_slab, settle_near_ties
 
 
 @njit(parallel=True, fastmath=FASTMATH, cache=CACHE)
@@ -359,6 +359,66 @@ def yinyang_search_accumulate(
 
 
 @njit(inline="always", fastmath=FASTMATH)
+def _best_two_scores_by_group(dots_t, half_center_norms, group_ptr, group_members):
+    """``lloyd.best_two_scores``, plus each group's best and runner-up.
+
+    One pass over the scores, group by group: within a group the members go in
+    increasing index order, four per pass over the rows (the last ones one at a
+    time), as ``best_two_scores`` does; the groups' results are then folded in
+    group order, a group's best taking the overall best only when strictly
+    smaller or equal with a lower index.  So the overall best, runner-up and
+    label are exactly ``best_two_scores``'s (the smallest score with its lowest
+    index, and the second smallest value), with each score computed by the
+    same expression.
+
+    Returns ``(best, second, best_label, group_best, group_second,
+    group_label)``; the first three (rows,), the others (t, rows).
+    """
+    n_rows = dots_t.shape[1]
+    n_groups = group_ptr.shape[0] - 1
+    group_best = np.full((n_groups, n_rows), np.inf, dtype=dots_t.dtype)
+    group_second = np.full((n_groups, n_rows), np.inf, dtype=dots_t.dtype)
+    group_label = np.zeros((n_groups, n_rows), dtype=np.int32)
+    for g in range(n_groups):
+        top_g, runner_up_g, label_g = group_best[g], group_second[g], group_label[g]
+        first, stop = group_ptr[g], group_ptr[g + 1]
+        n_fours = first + (stop - first) // 4 * 4
+        for p in range(first, n_fours, 4):
+            j0, j1 = group_members[p], group_members[p + 1]
+            j2, j3 = group_members[p + 2], group_members[p + 3]
+            h0, h1 = half_center_norms[j0], half_center_norms[j1]
+            h2, h3 = half_center_norms[j2], half_center_norms[j3]
+            for r in range(n_rows):
+                top, runner_up, label = top_g[r], runner_up_g[r], label_g[r]
+                for j, h in ((j0, h0), (j1, h1), (j2, h2), (j3, h3)):
+                    score = h - dots_t[j, r]
+                    if score < top:
+                        runner_up, top, label = top, score, j
+                    elif score < runner_up:
+                        runner_up = score
+                top_g[r], runner_up_g[r], label_g[r] = top, runner_up, label
+        for p in range(n_fours, stop):
+            j = group_members[p]
+            scores = half_center_norms[j] - dots_t[j]
+            keep_two_smallest(scores, n_rows, j, top_g, label_g, runner_up_g)
+    best = group_best[0].copy()
+    second = group_second[0].copy()
+    best_label = group_label[0].copy()
+    for g in range(1, n_groups):
+        top_g, label_g = group_best[g], group_label[g]
+        runner_up_g = group_second[g]
+        for r in range(n_rows):
+            top = top_g[r]
+            if top < best[r] or (top == best[r] and label_g[r] < best_label[r]):
+                second[r] = min(best[r], runner_up_g[r])
+                best[r] = top
+                best_label[r] = label_g[r]
+            else:
+                second[r] = min(second[r], top)
+    return best, second, best_label, group_best, group_second, group_label
+
+
+@njit(inline="always", fastmath=FASTMATH)
 def _labels_and_bounds_from_dots(
     X,
     first,
@@ -367,29 +427,36 @@ def _labels_and_bounds_from_dots(
     half_center_norms,
     tie_margin,
     row_radius,
-    group_of,
+    group_ptr,
+    group_members,
     targets,
     upper,
     lower,
 ):
     """Exact labels and fresh bounds for rows ``X[first:first + n_rows]``.
 
-    The labels are Lloyd's (``nearest_from_dots`` re-checks near-ties with
-    direct differences); the upper bound is the direct distance to the label.
-    A group's bound comes from its best score other than the label, lowered by
+    The labels are Lloyd's (``_best_two_scores_by_group`` gives
+    ``best_two_scores``'s results, then ``settle_near_ties`` re-checks
+    near-ties with direct differences); the upper bound is the direct distance
+    to the label.  A group's bound comes from its best score other than the
+    label (its runner-up if the label is its best, else its best), lowered by
     three times the score's error bound: twice covers the errors of the
     expanded form (the score and the row's distance from m), and the third the
     rounding of the direct distance it must stay below.  Row ``first + r``'s
     bounds go to ``upper[targets[r]]`` and ``lower[targets[r]]``.
 
     IN X, first, centers, dots_t, half_center_norms, tie_margin,
-    row_radius (see ``nearest_from_dots``; ``row_radius`` is indexed like X),
-    group_of (k,), targets (n_rows,); OUT upper, lower (the target rows).
-    Returns the labels (n_rows,) int32.
+    row_radius (see ``lloyd.nearest_from_dots``; ``row_radius`` is indexed
+    like X), group_ptr (t + 1,) and group_members (k,) (as in
+    ``yinyang_search_accumulate``), targets (n_rows,); OUT upper, lower (the
+    target rows).  Returns the labels (n_rows,) int32.
     """
-    n_clusters, n_rows = dots_t.shape
+    n_rows = dots_t.shape[1]
     n_groups = lower.shape[1]
-    best_label, error_bound = nearest_from_dots(
+    best, second, best_label, group_best, group_second, group_label = (
+        _best_two_scores_by_group(dots_t, half_center_norms, group_ptr, group_members)
+    )
+    error_bound = settle_near_ties(
         X,
         centers,
         dots_t,
@@ -397,16 +464,10 @@ def _labels_and_bounds_from_dots(
         tie_margin,
         row_radius,
         first,
+        best,
+        second,
+        best_label,
     )
-    group_score = np.full((n_groups, n_rows), np.inf, dtype=dots_t.dtype)
-    for j in range(n_clusters):
-        half = half_center_norms[j]
-        row = dots_t[j]
-        scores = group_score[group_of[j]]
-        for r in range(n_rows):
-            score = half - row[r]
-            if score < scores[r] and best_label[r] != j:
-                scores[r] = score
     # Upper bounds: the direct distances to the labels.
     dist = np.empty(n_rows, dtype=X.dtype)
     rows = X[first : first + n_rows]
@@ -417,10 +478,16 @@ def _labels_and_bounds_from_dots(
         upper[targets[r]] = np.sqrt(dist[r])
     for r in range(n_rows):
         i = targets[r]
+        label = best_label[r]
         radius_sq = row_radius[first + r] * row_radius[first + r]
         slack = 3.0 * error_bound[r]
         for g in range(n_groups):
-            bound_sq = radius_sq + 2.0 * np.float64(group_score[g, r]) - slack
+            # The group's best score other than the label.
+            if group_label[g, r] == label:
+                score = group_second[g, r]
+            else:
+                score = group_best[g, r]
+            bound_sq = radius_sq + 2.0 * np.float64(score) - slack
             lower[i, g] = np.sqrt(bound_sq) if bound_sq > 0.0 else 0.0
     return best_label
 
@@ -435,7 +502,8 @@ def yinyang_bounds_from_dots(
     tie_margin,
     row_radius,
     slab_start,
-    group_of,
+    group_ptr,
+    group_members,
     block_starts,
     first_block,
     last_block,
@@ -454,8 +522,9 @@ def yinyang_bounds_from_dots(
     See ``_labels_and_bounds_from_dots`` for the labels and bounds.
 
     IN X, sample_weight, centers, dots_t, half_center_norms,
-    tie_margin, row_radius, slab_start (see ``nearest_from_dots``), group_of
-    (k,), block_starts, first_block, last_block, previous_labels (see
+    tie_margin, row_radius, slab_start (see ``lloyd.nearest_from_dots``),
+    group_ptr, group_members, block_starts, first_block, last_block,
+    previous_labels (see
     ``lloyd.accumulate_slab``), accumulate; OUT labels, upper, lower; INOUT
     partial_sums, partial_weights (only the slab's rows and blocks).
     """
@@ -468,7 +537,8 @@ def yinyang_bounds_from_dots(
         half_center_norms,
         tie_margin,
         row_radius,
-        group_of,
+        group_ptr,
+        group_members,
         np.arange(slab_start, slab_start + n_rows),
         upper,
         lower,
@@ -511,7 +581,8 @@ def yinyang_bounds_for_rows(
     half_center_norms,
     tie_margin,
     rows_radius,
-    group_of,
+    group_ptr,
+    group_members,
     rows,
     labels,
     upper,
@@ -526,7 +597,8 @@ def yinyang_bounds_for_rows(
 
     IN rows_X (m, d) (``gather_rows``), centers, dots_t (k, m)
     (``(centers - m) @ (rows_X - m).T``), half_center_norms, tie_margin,
-    rows_radius (m,), group_of, rows (m,) (the rows' indices in X); OUT
+    rows_radius (m,), group_ptr, group_members, rows (m,) (the rows' indices
+    in X); OUT
     labels, upper, lower (the listed rows only).
     """
     best_label = _labels_and_bounds_from_dots(
@@ -537,7 +609,8 @@ def yinyang_bounds_for_rows(
         half_center_norms,
         tie_margin,
         rows_radius,
-        group_of,
+        group_ptr,
+        group_members,
         rows,
         upper,
         lower,

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from numba import njit
 
 from kmeans_core import drivers
-from kmeans_core._kernels.yinyang import yinyang_init_bounds
+from kmeans_core._kernels.lloyd import best_two_scores
+from kmeans_core._kernels.yinyang import _best_two_scores_by_group, yinyang_init_bounds
 from kmeans_core.drivers import (
     _Workspace,
     _YinyangSteps,
@@ -223,3 +225,53 @@ def test_blas_passes_over_rows_in_doubt_equal_lloyd(monkeypatch, dtype, full_sha
         assert yinyang.n_distance_evaluations < 0.75 * lloyd.n_distance_evaluations
     else:
         assert made[0].rows_passes == 0
+
+
+@njit
+def _scores_by_group(dots_t, half_norms, group_ptr, group_members):
+    return _best_two_scores_by_group(dots_t, half_norms, group_ptr, group_members)
+
+
+@njit
+def _scores(dots_t, half_norms):
+    return best_two_scores(dots_t, half_norms)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n_groups", [1, 3, 7])
+def test_group_scan_gives_best_two_scores_results_and_each_groups_two_best(
+    dtype, n_groups
+):
+    """The BLAS passes' one scan over the scores, group by group.
+
+    Its overall best, runner-up and label must be ``best_two_scores``'s bit for
+    bit, ties to the lower index included (repeated centers tie exactly, within
+    and across groups), and per group the best score, its lowest index and the
+    runner-up must match NumPy.  Groups of 1 to 9 members cover the four-at-a-
+    time passes and the one-at-a-time rest.
+    """
+    rng = np.random.default_rng(n_groups)
+    k, n_rows = 37, 301
+    dots_t = rng.normal(size=(k, n_rows)).astype(dtype)
+    half_norms = rng.uniform(0.0, 0.5, size=k).astype(dtype)
+    for copy, original in ((5, 2), (30, 2), (11, 29), (36, 0)):
+        dots_t[copy], half_norms[copy] = dots_t[original], half_norms[original]
+    group_of = rng.integers(n_groups, size=k)
+    group_of[:n_groups] = np.arange(n_groups)  # no group is empty
+    members = np.argsort(group_of, kind="stable").astype(np.int64)
+    ptr = np.concatenate([[0], np.cumsum(np.bincount(group_of))]).astype(np.int64)
+
+    best, second, label, g_best, g_second, g_label = _scores_by_group(
+        dots_t, half_norms, ptr, members
+    )
+    expected = _scores(dots_t, half_norms)
+    for got, want in zip((best, second, label), expected, strict=True):
+        np.testing.assert_array_equal(got, want)
+    scores = half_norms[:, None] - dots_t
+    for g in range(n_groups):
+        in_group = np.flatnonzero(group_of == g)
+        ordered = np.sort(scores[in_group], axis=0)
+        np.testing.assert_array_equal(g_best[g], ordered[0])
+        np.testing.assert_array_equal(g_label[g], in_group[scores[in_group].argmin(0)])
+        runner_up = ordered[1] if len(in_group) > 1 else np.full(n_rows, np.inf)
+        np.testing.assert_array_equal(g_second[g], runner_up)

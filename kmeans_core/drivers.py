@@ -856,7 +856,18 @@ def _run(
                     f"within tolerance {tol}."
                 )
             break
-    if not strict:
+    if not exhaustive:
+        # A pruned pass keeps a label whose bound test holds with equality, so
+        # on an exact tie it can keep a higher index than Lloyd's argmin: the
+        # final assignment is Lloyd's, which makes ``labels ==
+        # assign_labels(X, centers)`` hold always.  On the BLAS path it reuses
+        # the run's workspace (the transposed copy, the distances from m).
+        if ws.gemm:
+            _assign_with_gemm(X, sample_weight, centers, ws, labels, False)
+        else:
+            labels[:] = assign_labels(X, centers)
+        steps.evaluations += n_samples * n_clusters
+    elif not strict:
         # The centers moved after the last assignment: assign once more so the
         # labels belong to the returned centers.
         steps.assign(centers, labels, False)

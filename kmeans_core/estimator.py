@@ -374,14 +374,6 @@ class KMeans:
             copy_x=self.copy_x,
         )
         labels, inertia = result.labels, result.inertia
-        if algorithm != "lloyd":
-            # Pruned searches agree with the exhaustive one up to exact ties;
-            # one exhaustive pass makes ``labels_ == predict(X)`` hold always.
-            final = assign_labels(X, result.centers)
-            if not np.array_equal(final, labels):
-                labels = final
-                inertia = inertia_of(X, weights, result.centers, labels)
-
         # Labels lie in [0, k): counting them is a single pass, unlike np.unique
         # (a sort or hash of n values, about 1 ms at n = 100000).
         n_distinct = int(

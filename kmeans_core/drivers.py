@@ -134,7 +134,11 @@ def auto_algorithm(n_clusters: int, n_features: int) -> str:
       too little: 0.78 (50000x128 k=128), 0.92 (100000x64 k=256), 0.91
       (50000x32 k=512), 0.95 (20000x128 k=1024), 1.05 (50000x16 k=1024);
       Hamerly 0.90-3.28 there.  (100000x32 k=256 sits on the line: Hamerly
-      1.08, Yinyang 0.93 in that run, the other way round in others.)
+      1.08, Yinyang 0.93 in that run, the other way round in others.)  Since
+      Yinyang's BLAS passes scan the scores once (``yinyang``'s
+      ``_best_two_scores_by_group``): 0.89 and 0.71 (100000x64 k=256), 0.93
+      and 0.78 (20000x128 k=1024), float32 and float64, best of 2; Hamerly
+      0.63 and 0.54 at 200000x32 k=64 in the same run.
     * Lloyd elsewhere: at d <= 8 its unrolled kernels are hard to beat
       (200000x4 k=128: Hamerly 1.32, Yinyang 1.84), and for k < 32 there is
       little to prune.

@@ -177,7 +177,7 @@ class KMeans:
         "auto" picks the fastest for the shape, from our measurements
         (``python -m benchmarks.compare --variants``): for k >= 32 and
         d >= 16, "hamerly" while k * d < 16384 (0.5-0.95x Lloyd's time) and
-        "yinyang" from k >= 128 and k * d >= 16384 (0.8-1.1x); "lloyd"
+        "yinyang" from k >= 128 and k * d >= 16384 (0.7-1.1x); "lloyd"
         elsewhere (both pruners are slower at d <= 8, and Elkan was slower on
         every shape measured).
     record_history : bool, default=False

@@ -860,21 +860,22 @@ def _run(
                     f"within tolerance {tol}."
                 )
             break
-    if not exhaustive:
-        # A pruned pass keeps a label whose bound test holds with equality, so
-        # on an exact tie it can keep a higher index than Lloyd's argmin: the
-        # final assignment is Lloyd's, which makes ``labels ==
-        # assign_labels(X, centers)`` hold always.  On the BLAS path it reuses
-        # the run's workspace (the transposed copy, the distances from m).
-        if ws.gemm:
-            _assign_with_gemm(X, sample_weight, centers, ws, labels, False)
-        else:
-            labels[:] = assign_labels(X, centers)
-        steps.evaluations += n_samples * n_clusters
-    elif not strict:
+    if not strict:
         # The centers moved after the last assignment: assign once more so the
-        # labels belong to the returned centers.
-        steps.assign(centers, labels, False)
+        # labels belong to the returned centers.  Exhaustively, as Lloyd does,
+        # for every algorithm: the pruning bounds are exact only up to the
+        # rounding of the distances they were computed from, and this pass
+        # makes ``labels == assign_labels(X, centers)`` hold regardless.  On
+        # the BLAS path it reuses the run's workspace (the transposed copy,
+        # the distances from m).
+        if exhaustive:
+            steps.assign(centers, labels, False)
+        else:
+            if ws.gemm:
+                _assign_with_gemm(X, sample_weight, centers, ws, labels, False)
+            else:
+                labels[:] = assign_labels(X, centers)
+            steps.evaluations += n_samples * n_clusters
     inertia = inertia_of(X, sample_weight, centers, labels)
     if history is not None:
         history.append({"centers": centers.copy(), "inertia": inertia})

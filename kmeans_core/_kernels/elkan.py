@@ -91,13 +91,15 @@ def elkan_assign_accumulate(
             label = labels[i]
             tight = False
             # Lemma 1: no center can be closer if half the gap to the nearest
-            # other center exceeds the upper bound.
-            if not (distance_next_center[label] >= bound):
+            # other center exceeds the upper bound.  Every test here is strict:
+            # with equality another center may be exactly as near, and the tie
+            # must go to the lower index, so the distance is computed.
+            if not (distance_next_center[label] > bound):
                 for j in range(n_clusters):
                     if (
                         j != label
-                        and bound > lower[i, j]
-                        and bound > center_half_distances[label, j]
+                        and bound >= lower[i, j]
+                        and bound >= center_half_distances[label, j]
                     ):
                         if not tight:
                             bound_sq = squared_distance(X, i, centers, label)
@@ -106,8 +108,8 @@ def elkan_assign_accumulate(
                             tight = True
                             evaluations += 1
                         if (
-                            bound > lower[i, j]
-                            or bound > center_half_distances[label, j]
+                            bound >= lower[i, j]
+                            or bound >= center_half_distances[label, j]
                         ):
                             sq = squared_distance(X, i, centers, j)
                             dist = np.sqrt(sq)

@@ -2,8 +2,10 @@
 
 Each sample keeps an upper bound ``u`` on the distance to its own center and a
 single lower bound ``l`` on the distance to every *other* center.  If ``u`` is
-below both ``l`` and half the gap from its center to the nearest other center,
-the sample cannot change cluster and no distance is computed.  Otherwise all k
+strictly below both ``l`` and half the gap from its center to the nearest other
+center, the sample cannot change cluster and no distance is computed (with
+equality another center may be exactly as near, and a tie must go to the lower
+index, so that row is searched).  Otherwise all k
 distances are computed, comparing squared distances with ties to the lower
 index, so the label is exactly Lloyd's.  Those full searches are gathered per
 block and done a tile of rows at a time, vectorised over samples, as Lloyd's
@@ -141,7 +143,7 @@ def hamerly_assign_accumulate(
             threshold = max(distance_next_center[labels[i]], lower[i])
             doubtful[n_doubtful] = i
             thresholds[n_doubtful] = threshold
-            n_doubtful += upper[i] > threshold
+            n_doubtful += upper[i] >= threshold
         # Tighten those upper bounds first: one distance may be enough.
         dist = np.empty(n_doubtful, dtype=X.dtype)
         squared_distances_to_labels(X, doubtful, 0, n_doubtful, centers, labels, dist)
@@ -152,7 +154,7 @@ def hamerly_assign_accumulate(
             bound = np.sqrt(dist[t])
             upper[i] = bound
             pending[n_pending] = i  # kept only if still in doubt, as above
-            n_pending += bound > thresholds[t]
+            n_pending += bound >= thresholds[t]
         evaluations = n_doubtful
         scratch = _tile_scratch(X)
         for first in range(0, n_pending, TILE_ROWS):
@@ -186,7 +188,7 @@ def hamerly_count_doubtful(labels, upper, lower, distance_next_center):
     """
     n_doubtful = 0
     for i in prange(labels.shape[0]):
-        if upper[i] > max(distance_next_center[labels[i]], lower[i]):
+        if upper[i] >= max(distance_next_center[labels[i]], lower[i]):
             n_doubtful += 1
     return n_doubtful
 

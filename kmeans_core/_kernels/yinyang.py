@@ -7,8 +7,12 @@ that group other than its own.  When centers move, the upper bound grows by
 the own center's drift and each group bound shrinks by the group's largest
 drift.  Two filters then skip work:
 
-* global: the upper bound is below every group bound, so nothing changes;
-* group: a group whose bound is not below the best distance so far is skipped.
+* global: the upper bound is strictly below every group bound, so nothing
+  changes;
+* group: a group whose bound is above the best distance so far is skipped.
+
+Equality passes neither filter: another center may be exactly as near, and a
+tie must go to the lower index, as in Lloyd.
 
 The searches that remain are done group by group, not sample by sample: per
 block, the rows that need group g are gathered into tiles and their distances to
@@ -139,7 +143,7 @@ def yinyang_filter(
     """First half of a Yinyang pass: loosen the bounds, apply the global filter.
 
     Row by row: the bounds are loosened by the drifts; a row whose upper bound
-    is below all its group bounds keeps its label.  For the others the upper
+    is strictly below all its group bounds keeps its label.  For the others the upper
     bound is tightened with the distance to the own center (eight rows side by
     side, see ``squared_distances_to_labels``), and if the filter still
     fails the row is left in doubt for ``yinyang_search_accumulate`` (or for a
@@ -170,7 +174,7 @@ def yinyang_filter(
                 lower[i, g] = value
                 if value < smallest_lower:
                     smallest_lower = value
-            if bound > smallest_lower:
+            if bound >= smallest_lower:
                 doubtful[n_doubtful] = i
                 smallest[n_doubtful] = smallest_lower
                 n_doubtful += 1
@@ -181,11 +185,11 @@ def yinyang_filter(
             i = doubtful[t]
             bound = np.sqrt(dist[t])
             upper[i] = bound
-            if bound > smallest[t]:
+            if bound >= smallest[t]:
                 best_sq[i] = dist[t]
                 if estimate_searches:
                     for g in range(n_groups):
-                        if lower[i, g] < bound:
+                        if lower[i, g] <= bound:
                             estimate += group_ptr[g + 1] - group_ptr[g]
         counts[b] = n_doubtful
         estimates[b] = estimate
@@ -228,7 +232,7 @@ def _search_group(
     xt, dist, group_best, group_best_at, group_second, selected = scratch
     n_selected = 0
     for p in range(pending.shape[0]):
-        if lower[pending[p], g] < upper[pending[p]]:
+        if lower[pending[p], g] <= upper[pending[p]]:
             selected[n_selected] = pending[p]
             n_selected += 1
     start, stop = group_ptr[g], group_ptr[g + 1]

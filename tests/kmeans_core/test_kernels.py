@@ -470,6 +470,31 @@ def test_pruning_computes_fewer_distances_than_lloyd_on_clustered_data(driver):
     assert pruned.n_distance_evaluations < lloyd.n_distance_evaluations / 2
 
 
+@pytest.mark.parametrize("driver", [run_elkan, run_hamerly, run_yinyang])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_pruning_equals_lloyd_through_exact_ties(driver, dtype):
+    """Small integers in one or two dimensions: many rows lie exactly as far
+    from two centers, and centers coincide.  A bound test that holds with
+    equality proves nothing then, so such rows must go to the full search,
+    where ties go to the lower index as in Lloyd.  Before Elkan's and
+    Hamerly's tests counted equality as doubt, 5 of these 60 runs kept a
+    higher-indexed center for some rows (in 2 of them the centers and n_iter
+    came out different too).
+    """
+    for seed in range(60):
+        rng = np.random.default_rng(seed)
+        n, d = int(rng.integers(20, 300)), int(rng.integers(1, 3))
+        k = int(rng.integers(3, 12))
+        X = rng.integers(0, 6, size=(n, d)).astype(dtype)
+        centers = X[rng.choice(n, size=k, replace=False)]
+        w = np.ones(n, dtype)
+        lloyd = run_lloyd(X, w, centers, max_iter=100, tol=0.0)
+        pruned = driver(X, w, centers, max_iter=100, tol=0.0)
+        np.testing.assert_array_equal(pruned.labels, lloyd.labels)
+        np.testing.assert_array_equal(pruned.centers, lloyd.centers)
+        assert pruned.n_iter == lloyd.n_iter
+
+
 def test_history_records_every_iteration_and_inertia_never_increases():
     X, centers, w = _data(2000, 2, 6, np.float64, seed=4)
     result = run_lloyd(X, w, centers, max_iter=50, record_history=True)

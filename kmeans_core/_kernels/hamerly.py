@@ -5,12 +5,12 @@ single lower bound ``l`` on the distance to every *other* center.  If ``u`` is
 strictly below both ``l`` and half the gap from its center to the nearest other
 center, the sample cannot change cluster and no distance is computed (with
 equality another center may be exactly as near, and a tie must go to the lower
-index, so that row is searched).  Otherwise all k
-distances are computed, comparing squared distances with ties to the lower
-index, so the label is exactly Lloyd's.  Those full searches are gathered per
-block and done a tile of rows at a time, vectorised over samples, as Lloyd's
-direct kernel does.  Extra memory: two floats per sample, plus one row index
-per sample of the blocks in flight.
+index, so that row is searched).  Otherwise all k distances are computed,
+comparing squared distances with ties to the lower index, so the label is
+exactly Lloyd's.  Those full searches are gathered per block and done a tile
+of rows at a time, vectorised over samples, as Lloyd's direct kernel does.
+Extra memory: two floats per sample, plus one row index per sample of the
+blocks in flight.
 
 On Lloyd's BLAS shapes, a pass in which many rows are in doubt goes through
 BLAS instead (``hamerly_bounds_from_dots``): the same labels as Lloyd's BLAS

@@ -143,11 +143,11 @@ def yinyang_filter(
     """First half of a Yinyang pass: loosen the bounds, apply the global filter.
 
     Row by row: the bounds are loosened by the drifts; a row whose upper bound
-    is strictly below all its group bounds keeps its label.  For the others the upper
-    bound is tightened with the distance to the own center (eight rows side by
-    side, see ``squared_distances_to_labels``), and if the filter still
-    fails the row is left in doubt for ``yinyang_search_accumulate`` (or for a
-    full pass).
+    is strictly below all its group bounds keeps its label.  For the others
+    the upper bound is tightened with the distance to the own center (eight
+    rows side by side, see ``squared_distances_to_labels``), and if the filter
+    still fails the row is left in doubt for ``yinyang_search_accumulate`` (or
+    for a full pass).
 
     IN X, centers, center_shift (k,) and group_shift (t,) (the drifts since the
     bounds were last valid, rounded up), group_ptr (t + 1,), block_starts,

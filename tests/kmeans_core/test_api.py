@@ -574,7 +574,7 @@ def test_auto_gives_lloyds_result_where_it_prunes(
     assert_same_model(fits[0], fits[1])
     assert_same_model(fits[0], fits[2])
     # auto really took the pruning path: fewer distances than Lloyd's n * k a
-    # pass, its final exhaustive pass included
+    # pass (its final exhaustive pass, when it runs, included)
     assert fits[0].n_distance_evaluations_ == fits[2].n_distance_evaluations_
     assert fits[0].n_distance_evaluations_ < fits[1].n_distance_evaluations_
 

@@ -101,6 +101,18 @@ def hamerly_init_bounds(X, centers, block_starts, labels, upper, lower):
             _search_tile(X, rows, first, n_rows, centers, scratch, labels, upper, lower)
 
 
+@njit(inline="always")
+def _bound_test(i, labels, upper, lower, distance_next_center):
+    """Hamerly's test for row i: ``(threshold, in_doubt)``.
+
+    The row is settled only if its upper bound is strictly below the threshold,
+    the larger of its lower bound and half the gap from its center to the
+    nearest other center; with equality another center may be exactly as near.
+    """
+    threshold = max(distance_next_center[labels[i]], lower[i])
+    return threshold, upper[i] >= threshold
+
+
 @njit(parallel=True, fastmath=FASTMATH, cache=CACHE)
 def hamerly_assign_accumulate(
     X,
@@ -140,10 +152,12 @@ def hamerly_assign_accumulate(
         for i in range(start, stop):
             # Written whether or not the row is in doubt, and kept only if it
             # is: no branch for the CPU to mispredict.
-            threshold = max(distance_next_center[labels[i]], lower[i])
+            threshold, in_doubt = _bound_test(
+                i, labels, upper, lower, distance_next_center
+            )
             doubtful[n_doubtful] = i
             thresholds[n_doubtful] = threshold
-            n_doubtful += upper[i] >= threshold
+            n_doubtful += in_doubt
         # Tighten those upper bounds first: one distance may be enough.
         dist = np.empty(n_doubtful, dtype=X.dtype)
         squared_distances_to_labels(X, doubtful, 0, n_doubtful, centers, labels, dist)
@@ -188,8 +202,7 @@ def hamerly_count_doubtful(labels, upper, lower, distance_next_center):
     """
     n_doubtful = 0
     for i in prange(labels.shape[0]):
-        if upper[i] >= max(distance_next_center[labels[i]], lower[i]):
-            n_doubtful += 1
+        n_doubtful += _bound_test(i, labels, upper, lower, distance_next_center)[1]
     return n_doubtful
 
 

@@ -58,6 +58,31 @@ def lloyd_assign_accumulate(
 
 
 @njit(inline="always", fastmath=FASTMATH)
+def fold_four_scores(dots_t, half_center_norms, j0, j1, j2, j3, best, second, label):
+    """Fold the scores of centers j0 < j1 < j2 < j3 into each row's best two.
+
+    One pass over the rows: a row's best, runner-up and label stay in
+    registers for the four centers, which are compared in order with a strict
+    ``<``, so ties go to the lower index as in a one-center-at-a-time scan.
+    Each score is ``half_center_norms[j] - dots_t[j, r]``.
+
+    IN dots_t (k, rows), half_center_norms (k,), j0, j1, j2, j3; INOUT best,
+    second (rows,) in the dtype of ``dots_t``, label (rows,) int32.
+    """
+    h0, h1 = half_center_norms[j0], half_center_norms[j1]
+    h2, h3 = half_center_norms[j2], half_center_norms[j3]
+    for r in range(dots_t.shape[1]):
+        top, runner_up, at = best[r], second[r], label[r]
+        for j, h in ((j0, h0), (j1, h1), (j2, h2), (j3, h3)):
+            score = h - dots_t[j, r]
+            if score < top:
+                runner_up, top, at = top, score, j
+            elif score < runner_up:
+                runner_up = score
+        best[r], second[r], label[r] = top, runner_up, at
+
+
+@njit(inline="always", fastmath=FASTMATH)
 def best_two_scores(dots_t, half_center_norms):
     """Each row's best and runner-up score ``|c_j - m|^2 / 2 - dots_t[j, r]``.
 
@@ -77,15 +102,9 @@ def best_two_scores(dots_t, half_center_norms):
     best_label = np.zeros(n_rows, dtype=np.int32)
     n_fours = n_clusters // 4 * 4
     for j in range(0, n_fours, 4):
-        for r in range(n_rows):
-            top, runner_up, label = best[r], second[r], best_label[r]
-            for q in range(4):
-                score = half_center_norms[j + q] - dots_t[j + q, r]
-                if score < top:
-                    runner_up, top, label = top, score, j + q
-                elif score < runner_up:
-                    runner_up = score
-            best[r], second[r], best_label[r] = top, runner_up, label
+        fold_four_scores(
+            dots_t, half_center_norms, j, j + 1, j + 2, j + 3, best, second, best_label
+        )
     # The last k % 4 centers one at a time: a loop over a run-time number of
     # centers per row would not vectorise.
     for j in range(n_fours, n_clusters):

@@ -47,7 +47,7 @@ from .distances import (
     squared_distances_to_labels,
     transpose_rows,
 )
-from .lloyd import accumulate_slab, settle_near_ties
+from .lloyd import accumulate_slab, fold_four_scores, settle_near_ties
 
 
 @njit(parallel=True, fastmath=FASTMATH, cache=CACHE)
@@ -388,19 +388,17 @@ def _best_two_scores_by_group(dots_t, half_center_norms, group_ptr, group_member
         first, stop = group_ptr[g], group_ptr[g + 1]
         n_fours = first + (stop - first) // 4 * 4
         for p in range(first, n_fours, 4):
-            j0, j1 = group_members[p], group_members[p + 1]
-            j2, j3 = group_members[p + 2], group_members[p + 3]
-            h0, h1 = half_center_norms[j0], half_center_norms[j1]
-            h2, h3 = half_center_norms[j2], half_center_norms[j3]
-            for r in range(n_rows):
-                top, runner_up, label = top_g[r], runner_up_g[r], label_g[r]
-                for j, h in ((j0, h0), (j1, h1), (j2, h2), (j3, h3)):
-                    score = h - dots_t[j, r]
-                    if score < top:
-                        runner_up, top, label = top, score, j
-                    elif score < runner_up:
-                        runner_up = score
-                top_g[r], runner_up_g[r], label_g[r] = top, runner_up, label
+            fold_four_scores(
+                dots_t,
+                half_center_norms,
+                group_members[p],
+                group_members[p + 1],
+                group_members[p + 2],
+                group_members[p + 3],
+                top_g,
+                runner_up_g,
+                label_g,
+            )
         for p in range(n_fours, stop):
             j = group_members[p]
             scores = half_center_norms[j] - dots_t[j]

@@ -151,6 +151,55 @@ def measure_gemm(size: int, dtype: str, repeats: int = 5) -> float:
     return 2.0 * size**3 / seconds / 1e9
 
 
+class DistanceGemm:
+    """The dot products of one Lloyd iteration as one BLAS call, ``X @ C.T``.
+
+    Not a bound (our direct kernels skip BLAS at low d, and our BLAS path
+    runs single-threaded products on slabs of rows), but what any GEMM-based
+    Lloyd, scikit-learn's included, pays for its products at this shape with
+    NumPy's BLAS and all its threads.  The peak-based bound assumes the BLAS
+    reaches its square-matrix peak; products with a short inner dimension
+    (d = 32) do not, and this shows by how much.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, d)
+        The data.
+    centers : ndarray of shape (k, d)
+        Any centers in X's dtype (the harness passes the shared init).
+    """
+
+    def __init__(self, X: np.ndarray, centers: np.ndarray):
+        self._X = X
+        self._centers_t = np.ascontiguousarray(centers.T)
+        self._out = np.empty((X.shape[0], centers.shape[0]), dtype=X.dtype)
+        self._product(self._X)  # untimed: the output's pages, BLAS's threads
+
+    def _product(self, rows: np.ndarray) -> None:
+        np.matmul(rows, self._centers_t, out=self._out[: rows.shape[0]])
+
+    def time(self, settle_s: float) -> float:
+        """Return the wall time of one product, in seconds.
+
+        Parameters
+        ----------
+        settle_s : float
+            As for the fits (``_runner.settle``): pause this long, then wake
+            the BLAS threads with a product on 2048 rows, untimed; 0 skips
+            both.
+
+        Returns
+        -------
+        float
+        """
+        if settle_s > 0:
+            time.sleep(settle_s)
+            self._product(self._X[:2048])
+        start = time.perf_counter()
+        self._product(self._X)
+        return time.perf_counter() - start
+
+
 def measure_machine(*, quick: bool) -> MachineBound:
     """Measure bandwidth and GEMM peaks (float32 and float64).
 

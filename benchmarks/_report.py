@@ -65,6 +65,9 @@ def _settle_line(report: dict[str, Any]) -> str:
 def summary_table(results: list[dict[str, Any]]) -> str:
     """Return the issue-4-style summary: ours vs scikit-learn, best peer and bound.
 
+    Also the time of the iteration's dot products as one BLAS call (``distance
+    GEMM``, see ``_machine.DistanceGemm``) and ours over it.
+
     Parameters
     ----------
     results : list of dict
@@ -83,6 +86,8 @@ def summary_table(results: list[dict[str, Any]]) -> str:
         "bound",
         "ours / best peer",
         "ours / bound",
+        "distance GEMM",
+        "ours / GEMM",
         "ours full fit",
         "best peer full fit",
     ]
@@ -106,6 +111,8 @@ def summary_table(results: list[dict[str, Any]]) -> str:
                 _ms(res["bound_s"]),
                 _ratio(mine.get("per_iter_best_s"), peer.get("per_iter_best_s")),
                 _ratio(mine.get("per_iter_best_s"), res["bound_s"]),
+                _ms(res.get("distance_gemm_s")),
+                _ratio(mine.get("per_iter_best_s"), res.get("distance_gemm_s")),
                 _ms(mine.get("fit_best_s")),
                 f"{_ms(fastest_fit.get('fit_best_s'))} "
                 f"({fastest_fit.get('name', '–')})",

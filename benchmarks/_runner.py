@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks._impls import EstimatorImpl, FaissImpl, FitResult, ours
-from benchmarks._machine import MachineBound
+from benchmarks._machine import DistanceGemm, MachineBound
 from benchmarks._shapes import Shape, make_data, make_init
 
 Impl = EstimatorImpl | FaissImpl
@@ -190,7 +190,10 @@ def compare_shape(
     strict = {impl.name: impl is impls[0] for impl in usable}
     for impl in usable:
         _safe(rows[impl.name], _warm_up, impl, X, init, seed, strict=strict[impl.name])
+    gemm = DistanceGemm(X, init)
+    gemm_s = []
     for rep in range(repeats):
+        gemm_s.append(gemm.time(settle_s))
         for impl in _rotated(usable, rep):
             row = rows[impl.name]
             _safe(row, settle, impl, X, init, settle_s, strict=strict[row.name])
@@ -211,6 +214,7 @@ def compare_shape(
         "dtype": dtype,
         "max_iter": max_iter,
         "bound_s": bound.bound_s(shape.n, shape.d, shape.k, dtype),
+        "distance_gemm_s": min(gemm_s, default=None),
         "skipped": [impl.name for impl in impls if impl not in usable],
         "impls": [rows[impl.name].to_dict() for impl in usable],
     }

@@ -43,6 +43,7 @@ def test_writes_json_markdown_and_png(quick_report: tuple[Path, dict]) -> None:
     assert (out / "compare.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     markdown = (out / "compare.md").read_text()
     assert "| ours |" in markdown
+    assert "| distance GEMM | ours / GEMM |" in markdown
     assert "sklearn-lloyd" in markdown and "## float32" in markdown
 
 
@@ -56,6 +57,7 @@ def test_times_and_bound_are_positive(quick_report: tuple[Path, dict]) -> None:
     assert len(results) == len(report["settings"]["shapes"]) >= 1
     for res in results:
         assert res["bound_s"] > 0
+        assert res["distance_gemm_s"] > 0
         names = {row["name"] for row in res["impls"]}
         assert {"ours", "sklearn-lloyd", "sklearn-elkan"} <= names
         for row in res["impls"]:

@@ -7,7 +7,7 @@ import pytest
 
 from benchmarks import _runner
 from benchmarks._impls import EstimatorImpl, ours
-from benchmarks._machine import MachineBound
+from benchmarks._machine import DistanceGemm, MachineBound
 from benchmarks._report import _settle_line
 from benchmarks._shapes import Shape
 
@@ -62,8 +62,9 @@ def test_compare_pauses_before_every_timed_fit(
         settle_s=0.25,
     )
     # Two fixed-iteration repeats and one full fit for each implementation,
-    # each after a pause and a wake-up run of that same implementation.
-    assert sleeps == [0.25] * (len(impls) * 3)
+    # each after a pause and a wake-up run of that same implementation, and
+    # the distance GEMM once per repeat, after a pause too.
+    assert sleeps == [0.25] * (len(impls) * 3 + 2)
     assert sorted(primed) == sorted([("ours", 300), ("ours-hamerly", 300)] * 3)
 
 
@@ -128,3 +129,19 @@ def test_a_peer_failing_in_its_wake_up_run_is_reported_not_fatal(
     rows = {row["name"]: row for row in result["impls"]}
     assert "no threads today" in rows["broken"]["error"]
     assert rows["ours"]["per_iter_best_s"] > 0
+
+
+def test_distance_gemm_times_the_products_of_one_iteration(sleeps: list[float]) -> None:
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((3000, 5)).astype(np.float32)
+    centers = X[[7, 70, 700]].copy()
+    before = X.copy()
+    gemm = DistanceGemm(X, centers)
+    assert gemm.time(0.2) > 0
+    assert sleeps == [0.2]
+    assert gemm.time(0.0) > 0
+    assert sleeps == [0.2]
+    # What it timed is X @ C.T, in X's dtype, and X is left as it was.
+    np.testing.assert_allclose(gemm._out, X @ centers.T, rtol=1e-5, atol=1e-5)
+    assert gemm._out.dtype == np.float32
+    np.testing.assert_array_equal(X, before)

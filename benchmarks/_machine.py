@@ -161,22 +161,34 @@ class DistanceGemm:
     reaches its square-matrix peak; products with a short inner dimension
     (d = 32) do not, and this shows by how much.
 
+    The products go into one output of at most ``max_out_bytes`` (all n x k
+    of them at every shape of issue 4), so a shape given on the command line
+    whose n x k products would not fit in memory is timed in row chunks.
+
     Parameters
     ----------
     X : ndarray of shape (n, d)
         The data.
     centers : ndarray of shape (k, d)
         Any centers in X's dtype (the harness passes the shared init).
+    max_out_bytes : int, default=512 MiB
+        Largest output buffer.
     """
 
-    def __init__(self, X: np.ndarray, centers: np.ndarray):
+    def __init__(
+        self, X: np.ndarray, centers: np.ndarray, max_out_bytes: int = 512 * 2**20
+    ):
         self._X = X
         self._centers_t = np.ascontiguousarray(centers.T)
-        self._out = np.empty((X.shape[0], centers.shape[0]), dtype=X.dtype)
+        row_bytes = centers.shape[0] * X.dtype.itemsize
+        self._chunk_rows = max(1, min(X.shape[0], max_out_bytes // row_bytes))
+        self._out = np.empty((self._chunk_rows, centers.shape[0]), dtype=X.dtype)
         self._product(self._X)  # untimed: the output's pages, BLAS's threads
 
     def _product(self, rows: np.ndarray) -> None:
-        np.matmul(rows, self._centers_t, out=self._out[: rows.shape[0]])
+        for start in range(0, rows.shape[0], self._chunk_rows):
+            chunk = rows[start : start + self._chunk_rows]
+            np.matmul(chunk, self._centers_t, out=self._out[: chunk.shape[0]])
 
     def time(self, settle_s: float) -> float:
         """Return the wall time of one product, in seconds.

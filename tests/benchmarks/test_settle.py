@@ -145,3 +145,24 @@ def test_distance_gemm_times_the_products_of_one_iteration(sleeps: list[float]) 
     np.testing.assert_allclose(gemm._out, X @ centers.T, rtol=1e-5, atol=1e-5)
     assert gemm._out.dtype == np.float32
     np.testing.assert_array_equal(X, before)
+
+
+def test_distance_gemm_in_row_chunks_computes_every_product(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((1000, 4))
+    centers = X[[1, 2, 3]].copy()
+    products: list[np.ndarray] = []
+    matmul = np.matmul
+
+    def recording(a, b, out):
+        matmul(a, b, out=out)
+        products.append(out.copy())
+
+    # 3 centers x 8 bytes x 300 rows: chunks of 300, 300, 300 and 100 rows.
+    gemm = DistanceGemm(X, centers, max_out_bytes=3 * 8 * 300)
+    monkeypatch.setattr(np, "matmul", recording)
+    assert gemm.time(0.0) > 0
+    assert [p.shape for p in products] == [(300, 3)] * 3 + [(100, 3)]
+    np.testing.assert_allclose(np.vstack(products), X @ centers.T, rtol=1e-12)

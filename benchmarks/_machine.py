@@ -190,23 +190,25 @@ class DistanceGemm:
             chunk = rows[start : start + self._chunk_rows]
             np.matmul(chunk, self._centers_t, out=self._out[: chunk.shape[0]])
 
-    def time(self, settle_s: float) -> float:
-        """Return the wall time of one product, in seconds.
+    def prime(self, X: np.ndarray, init: np.ndarray) -> None:
+        """The product for a few rows, untimed: ``_runner.settle``'s wake-up run.
 
         Parameters
         ----------
-        settle_s : float
-            As for the fits (``_runner.settle``): pause this long, then wake
-            the BLAS threads with a product on 2048 rows, untimed; 0 skips
-            both.
+        X : ndarray
+            The first rows of the data.
+        init : ndarray
+            Unused: the centers were given to the constructor.
+        """
+        self._product(X)
+
+    def time(self) -> float:
+        """Return the wall time of one product for all of X, in seconds.
 
         Returns
         -------
         float
         """
-        if settle_s > 0:
-            time.sleep(settle_s)
-            self._product(self._X[:2048])
         start = time.perf_counter()
         self._product(self._X)
         return time.perf_counter() - start

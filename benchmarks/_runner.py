@@ -82,7 +82,9 @@ def _median(values: list[float]) -> float | None:
     return float(statistics.median(values)) if values else None
 
 
-def settle(impl: Impl, X: np.ndarray, init: np.ndarray, seconds: float) -> None:
+def settle(
+    impl: Impl | DistanceGemm, X: np.ndarray, init: np.ndarray, seconds: float
+) -> None:
     """Pause, then wake ``impl``'s own threads, just before its timed fit.
 
     BLAS and OpenMP pools keep their worker threads spinning for a while after
@@ -95,7 +97,8 @@ def settle(impl: Impl, X: np.ndarray, init: np.ndarray, seconds: float) -> None:
     hundred microseconds (a 200 x 3 fit took 100 us back to back, 520-600 us
     right after a 0.3 s sleep).  So each implementation then runs one untimed
     iteration on a few rows, as any program calling it twice would, and the
-    timed fit follows at once.  Every implementation gets the same treatment.
+    timed fit follows at once.  Every implementation gets the same treatment,
+    and so does the distance GEMM (``_machine.DistanceGemm``).
     """
     if seconds <= 0:
         return
@@ -193,7 +196,8 @@ def compare_shape(
     gemm = DistanceGemm(X, init)
     gemm_s = []
     for rep in range(repeats):
-        gemm_s.append(gemm.time(settle_s))
+        settle(gemm, X, init, settle_s)
+        gemm_s.append(gemm.time())
         for impl in _rotated(usable, rep):
             row = rows[impl.name]
             _safe(row, settle, impl, X, init, settle_s, strict=strict[row.name])

@@ -138,14 +138,19 @@ def elkan_assign_accumulate(
 
 
 @njit(parallel=True, fastmath=FASTMATH, cache=CACHE)
-def elkan_shift_bounds(labels, center_shift, upper, lower):
+def elkan_shift_bounds(labels, center_shift, upper, lower, slack):
     """Loosen the bounds by how far the centers moved.
 
-    IN labels, center_shift (k,); INOUT upper (n,), lower (n, k).
+    Then widen them by the relative ``slack`` (``drivers.bound_slack``), so
+    they stay bounds of the distances as the kernels round them.
+
+    IN labels, center_shift (k,), slack; INOUT upper (n,), lower (n, k).
     """
+    grow = upper.dtype.type(1.0 + slack)
+    shrink = upper.dtype.type(1.0 - slack)
     n_clusters = lower.shape[1]
     for i in prange(labels.shape[0]):
-        upper[i] += center_shift[labels[i]]
+        upper[i] = (upper[i] + center_shift[labels[i]]) * grow
         for j in range(n_clusters):
-            value = lower[i, j] - center_shift[j]
+            value = (lower[i, j] - center_shift[j]) * shrink
             lower[i, j] = value if value > 0.0 else 0.0

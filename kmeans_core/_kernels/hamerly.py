@@ -207,15 +207,19 @@ def hamerly_count_doubtful(labels, upper, lower, distance_next_center):
 
 
 @njit(parallel=True, fastmath=FASTMATH, cache=CACHE)
-def hamerly_shift_bounds(labels, center_shift, upper, lower):
+def hamerly_shift_bounds(labels, center_shift, upper, lower, slack):
     """Loosen the bounds by how far the centers moved.
 
     The lower bound drops by the largest shift among the *other* centers: the
     largest shift overall, or the second largest for samples of the center
-    that moved most.
+    that moved most.  Both are then widened by the relative ``slack``
+    (``drivers.bound_slack``), so they stay bounds of the distances as the
+    kernels round them.
 
-    IN labels, center_shift (k,); INOUT upper, lower.
+    IN labels, center_shift (k,), slack; INOUT upper, lower.
     """
+    grow = upper.dtype.type(1.0 + slack)
+    shrink = upper.dtype.type(1.0 - slack)
     n_clusters = center_shift.shape[0]
     largest = 0
     for j in range(1, n_clusters):
@@ -227,9 +231,9 @@ def hamerly_shift_bounds(labels, center_shift, upper, lower):
             second = center_shift[j]
     for i in prange(labels.shape[0]):
         label = labels[i]
-        upper[i] += center_shift[label]
+        upper[i] = (upper[i] + center_shift[label]) * grow
         drop = second if label == largest else center_shift[largest]
-        value = lower[i] - drop
+        value = (lower[i] - drop) * shrink
         lower[i] = value if value > 0.0 else 0.0
 
 

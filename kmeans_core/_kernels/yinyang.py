@@ -139,10 +139,13 @@ def yinyang_filter(
     counts,
     estimates,
     estimate_searches,
+    slack,
 ):
     """First half of a Yinyang pass: loosen the bounds, apply the global filter.
 
-    Row by row: the bounds are loosened by the drifts; a row whose upper bound
+    Row by row: the bounds are loosened by the drifts (and widened by the
+    relative ``slack``, ``drivers.bound_slack``, so they stay bounds of the
+    distances as the kernels round them); a row whose upper bound
     is strictly below all its group bounds keeps its label.  For the others
     the upper bound is tightened with the distance to the own center (eight
     rows side by side, see ``squared_distances_to_labels``), and if the filter
@@ -151,13 +154,15 @@ def yinyang_filter(
 
     IN X, centers, center_shift (k,) and group_shift (t,) (the drifts since the
     bounds were last valid, rounded up), group_ptr (t + 1,), block_starts,
-    labels; INOUT upper, lower (n, t); OUT best_sq (n,) (the squared distance
-    to the own center for rows in doubt, -1 for the others), counts (distances
-    computed, per block), estimates (per block, only with
+    labels, estimate_searches, slack; INOUT upper, lower (n, t); OUT best_sq
+    (n,) (the squared distance to the own center for rows in doubt, -1 for the
+    others), counts (distances computed, per block), estimates (per block, only with
     ``estimate_searches``: how many distances the group searches would compute
     at most, the sizes of the groups each row in doubt fails against its
     tightened bound; the caller uses it to choose a full BLAS pass).
     """
+    grow = upper.dtype.type(1.0 + slack)
+    shrink = upper.dtype.type(1.0 - slack)
     n_groups = group_ptr.shape[0] - 1
     for b in prange(block_starts.shape[0] - 1):
         start, stop = block_starts[b], block_starts[b + 1]
@@ -165,12 +170,12 @@ def yinyang_filter(
         smallest = np.empty(stop - start, dtype=X.dtype)  # per doubtful row
         n_doubtful = 0
         for i in range(start, stop):
-            bound = upper[i] + center_shift[labels[i]]
+            bound = (upper[i] + center_shift[labels[i]]) * grow
             upper[i] = bound
             best_sq[i] = -1.0
             smallest_lower = X.dtype.type(np.inf)
             for g in range(n_groups):
-                value = lower[i, g] - group_shift[g]
+                value = (lower[i, g] - group_shift[g]) * shrink
                 lower[i, g] = value
                 if value < smallest_lower:
                     smallest_lower = value

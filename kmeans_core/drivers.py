@@ -909,11 +909,11 @@ def _run(
     if not strict:
         # The centers moved after the last assignment: assign once more so the
         # labels belong to the returned centers.  Exhaustively, as Lloyd does,
-        # for every algorithm: the pruning bounds are exact only up to the
-        # rounding of the distances they were computed from, and this pass
-        # makes ``labels == assign_labels(X, centers)`` hold regardless.  On
-        # the BLAS path it reuses the run's workspace (the transposed copy,
-        # the distances from m).
+        # for every algorithm: then ``labels == assign_labels(X, centers)``
+        # holds by construction, whatever state the pruning kept (its bounds
+        # hold for the rounded distances, see ``bound_slack``, so a pruned
+        # pass would give the same labels).  On the BLAS path it reuses the
+        # run's workspace (the transposed copy, the distances from m).
         if exhaustive:
             steps.assign(centers, labels, False)
         else:

@@ -145,21 +145,22 @@ def yinyang_filter(
 
     Row by row: the bounds are loosened by the drifts (and widened by the
     relative ``slack``, ``drivers.bound_slack``, so they stay bounds of the
-    distances as the kernels round them); a row whose upper bound
-    is strictly below all its group bounds keeps its label.  For the others
-    the upper bound is tightened with the distance to the own center (eight
-    rows side by side, see ``squared_distances_to_labels``), and if the filter
-    still fails the row is left in doubt for ``yinyang_search_accumulate`` (or
-    for a full pass).
+    distances as the kernels round them); a row whose upper bound is strictly
+    below all its group bounds keeps its label.  For the others the upper
+    bound is tightened with the distance to the own center (eight rows side
+    by side, see ``squared_distances_to_labels``), and if the filter still
+    fails the row is left in doubt for ``yinyang_search_accumulate`` (or for
+    a full pass).
 
     IN X, centers, center_shift (k,) and group_shift (t,) (the drifts since the
     bounds were last valid, rounded up), group_ptr (t + 1,), block_starts,
     labels, estimate_searches, slack; INOUT upper, lower (n, t); OUT best_sq
-    (n,) (the squared distance to the own center for rows in doubt, -1 for the
-    others), counts (distances computed, per block), estimates (per block, only with
-    ``estimate_searches``: how many distances the group searches would compute
-    at most, the sizes of the groups each row in doubt fails against its
-    tightened bound; the caller uses it to choose a full BLAS pass).
+    (n,) (the squared distance to the own center for rows in doubt, -1 for
+    the others), counts (distances computed, per block), estimates (per
+    block, only with ``estimate_searches``: how many distances the group
+    searches would compute at most, the sizes of the groups each row in
+    doubt fails against its tightened bound; the caller uses it to choose a
+    full BLAS pass).
     """
     grow = upper.dtype.type(1.0 + slack)
     shrink = upper.dtype.type(1.0 - slack)

@@ -83,9 +83,9 @@ def _best_of(
 
 
 def _no_reuse_workspace() -> type:
-    from kmeans_core import drivers
+    from kmeans_core.drivers import Workspace
 
-    class WithoutReuse(drivers._Workspace):
+    class WithoutReuse(Workspace):
         """A workspace that never hands the previous labels to the kernels."""
 
         @property
@@ -140,7 +140,10 @@ def measure(shape: str, repeats: int = 3) -> list[dict[str, Any]]:
     from kmeans_core import drivers, init, kmeans_plusplus
     from kmeans_core._kernels import lloyd
     from kmeans_core._kernels.seeding import candidate_potentials
-    from kmeans_core.estimator import scaled_tolerance
+    from kmeans_core._kernels.unrolled import unrolled_applies
+    from kmeans_core.drivers import loop
+    from kmeans_core.drivers.gemm import assign_with_gemm
+    from kmeans_core.runs import scaled_tolerance
 
     parsed = parse_shape(shape)
     X = make_data(parsed, "float32", 0)
@@ -169,7 +172,7 @@ def measure(shape: str, repeats: int = 3) -> list[dict[str, Any]]:
             return run(X, weights, centers, tol=tol)
 
         def fit_without_reuse(run=run):
-            with _replaced(drivers, "_Workspace", without_reuse):
+            with _replaced(loop, "Workspace", without_reuse):
                 return run(X, weights, centers, tol=tol)
 
         fit()  # compile outside the timings
@@ -177,7 +180,7 @@ def measure(shape: str, repeats: int = 3) -> list[dict[str, Any]]:
         same = np.array_equal(timed[2].centers, timed[3].centers)
         row(f"reuse ({name})", timed, same and timed[2].n_iter == timed[3].n_iter)
 
-    if drivers.unrolled_applies(parsed.d):
+    if unrolled_applies(parsed.d):
 
         def seed():
             return kmeans_plusplus(X, parsed.k, random_state=0)[1]
@@ -195,7 +198,7 @@ def measure(shape: str, repeats: int = 3) -> list[dict[str, Any]]:
         timed = _best_of(repeats, seed, seed_generic)
         row("seeding (per-d kernel)", timed, np.array_equal(timed[2], timed[3]))
 
-    if drivers.unrolled_applies(parsed.d):
+    if unrolled_applies(parsed.d):
         timed, identical = _packed_rows_pass(X, weights, centers, repeats)
         row("accumulation (packed rows)", timed, identical)
 
@@ -218,20 +221,20 @@ def measure(shape: str, repeats: int = 3) -> list[dict[str, Any]]:
             labels = np.empty(X.shape[0], dtype=np.int32)
 
             def one_pass(space: Any) -> np.ndarray:
-                drivers._assign_with_gemm(X, weights, centers, space, labels, True)
+                assign_with_gemm(X, weights, centers, space, labels, True)
                 return labels.copy()
 
             one_pass(on)  # compile outside the timings
             return _best_of(repeats, lambda: one_pass(on), lambda: one_pass(off))
 
-        from_reference = drivers._Workspace(X, parsed.k, drivers.gemm_reference(X))
-        from_mean = drivers._Workspace(X, parsed.k, X.mean(axis=0))
+        from_reference = drivers.Workspace(X, parsed.k, drivers.gemm_reference(X))
+        from_mean = drivers.Workspace(X, parsed.k, X.mean(axis=0))
         timed = time_passes(from_reference, from_mean)
         centred = from_reference.centred
         name = "reference (mean)" if centred else "reference (origin)"
         row(name, timed, np.array_equal(timed[2], timed[3]))
 
-        copied = drivers._Workspace(X, parsed.k, drivers.gemm_reference(X))
+        copied = drivers.Workspace(X, parsed.k, drivers.gemm_reference(X))
         copied.rows_t = np.empty((parsed.d, X.shape[0]), dtype=X.dtype)
         lloyd.transposed_rows(X, copied.reference, copied.centred, copied.rows_t)
         timed = time_passes(copied, from_reference)

@@ -51,7 +51,7 @@ GEMM_SLAB_BYTES: int = 2 * 2**20
 #: Yinyang's direct group searches.  On the GEMM shapes a Yinyang pass whose
 #: searches would compute more than 1/YINYANG_GEMM_SPEEDUP of the distances
 #: from its rows in doubt to all k centers scores those rows through BLAS
-#: instead (see ``drivers._YinyangSteps``).  A pass that searched nearly every
+#: instead (see ``drivers.yinyang.YinyangSteps``).  A pass that searched nearly every
 #: row and group took 81-92 ms against 22-25 ms for a BLAS pass at 100000x64
 #: k=256 and 20000x128 k=1024.  In full fits (float32, best of 3
 #: interleaved; 2, 4, 8, 16 and infinity, which is BLAS every pass), 4 was
@@ -60,7 +60,7 @@ GEMM_SLAB_BYTES: int = 2 * 2**20
 YINYANG_GEMM_SPEEDUP: float = 4.0
 
 #: On the GEMM shapes, a Hamerly pass goes through BLAS (every row scored,
-#: every bound renewed; ``drivers._HamerlySteps``) when more than this share of
+#: every bound renewed; ``drivers.hamerly.HamerlySteps``) when more than this share of
 #: the rows fail the bound test after the centers moved.  Full fits from one
 #: shared init (default tol, best of 3 interleaved), with the share at 0.2,
 #: 0.35, 0.5, 0.7 and never, in ms: 414, 422, 419, 433, 493 at 200000x32 k=64,

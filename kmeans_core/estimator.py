@@ -7,7 +7,6 @@ data (scikit-learn 1.9), so it can replace it in existing code; see
 
 from __future__ import annotations
 
-import inspect
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -17,115 +16,20 @@ import numpy as np
 
 from . import _persistence
 from ._kernels.distances import pairwise_euclidean
-from ._stats import mean_and_variance
 from ._validation import (
     check_array,
     check_centers,
     check_params,
-    check_random_state,
     check_sample_weight,
     feature_names_of,
 )
-from .drivers import DRIVERS, RunResult, assign_labels, auto_algorithm, inertia_of
+from .base import ParamsMixin
+from .drivers import RunResult, assign_labels, auto_algorithm, inertia_of
 from .exceptions import ConvergenceWarning, NotFittedError
-from .init import initial_centers
-
-#: Runs used by ``n_init="auto"`` for the "random" init and callables.
-DEFAULT_N_INIT_RANDOM = 10
+from .runs import fit_kmeans, resolve_n_init, scaled_tolerance
 
 
-def scaled_tolerance(X: np.ndarray, tol: float) -> float:
-    """``tol`` times the mean per-feature variance of X (0 stays 0).
-
-    The variances are computed in float64, in two passes, without copying a
-    large X (``np.var`` would build a float64 copy of all of it).
-    """
-    if tol == 0:
-        return 0.0
-    _, variances = mean_and_variance(X)
-    return float(np.mean(variances) * tol)
-
-
-def resolve_n_init(n_init: int | str, init: Any, class_name: str = "KMeans") -> int:
-    """The number of runs that ``n_init`` means for this ``init``."""
-    init_is_array = not isinstance(init, str) and not callable(init)
-    if n_init == "auto":
-        if isinstance(init, str) and init == "k-means++":
-            return 1
-        return 1 if init_is_array else DEFAULT_N_INIT_RANDOM
-    if init_is_array and n_init != 1:
-        warnings.warn(
-            "Explicit initial center position passed: performing only one init "
-            f"in {class_name} instead of n_init={n_init}.",
-            RuntimeWarning,
-            stacklevel=3,
-        )
-        return 1
-    return int(n_init)
-
-
-def same_clustering(labels1: np.ndarray, labels2: np.ndarray, n_clusters: int) -> bool:
-    """True when two labelings are the same partition up to renaming clusters."""
-    mapping = np.full(n_clusters, -1, dtype=np.int64)
-    for a, b in zip(labels1, labels2, strict=True):
-        if mapping[a] == -1:
-            mapping[a] = b
-        elif mapping[a] != b:
-            return False
-    return True
-
-
-def fit_kmeans(
-    X: np.ndarray,
-    sample_weight: np.ndarray,
-    *,
-    n_clusters: int,
-    init: Any,
-    n_init: int,
-    max_iter: int,
-    tol: float,
-    algorithm: str,
-    random_state: Any,
-    verbose: int = 0,
-    record_history: bool = False,
-    copy_x: bool = True,
-) -> RunResult:
-    """Best of ``n_init`` runs on validated data (``tol`` already scaled).
-
-    ``copy_x=False`` forbids the working copies of X (k-means++'s and the
-    BLAS path's).
-    """
-    # The generator lives only for this call, unless a callable init could
-    # keep it.
-    rng = check_random_state(random_state, reuse=not callable(init))
-    driver = DRIVERS[algorithm]
-    best: RunResult | None = None
-    for _ in range(n_init):
-        centers = initial_centers(X, n_clusters, init, sample_weight, rng, copy_x)
-        if verbose:
-            print("Initialization complete")
-        result = driver(
-            X,
-            sample_weight,
-            centers,
-            max_iter=max_iter,
-            tol=tol,
-            verbose=verbose,
-            record_history=record_history,
-            copy_x=copy_x,
-        )
-        # A run only replaces the best one when it is better *and* a different
-        # partition (not the same clusters under other numbers).
-        if best is None or (
-            result.inertia < best.inertia
-            and not same_clustering(result.labels, best.labels, n_clusters)
-        ):
-            best = result
-    assert best is not None
-    return best
-
-
-class KMeans:
+class KMeans(ParamsMixin):
     """K-means clustering with a Numba core, a drop-in for scikit-learn's KMeans.
 
     Parameters
@@ -246,46 +150,6 @@ class KMeans:
         self.copy_x = copy_x
         self.algorithm = algorithm
         self.record_history = record_history
-
-    # ------------------------------------------------------------------ params
-    @classmethod
-    def _param_names(cls) -> list[str]:
-        signature = inspect.signature(cls.__init__)
-        return [name for name in signature.parameters if name != "self"]
-
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """Parameters of this estimator, as passed to ``__init__``."""
-        return {name: getattr(self, name) for name in self._param_names()}
-
-    def set_params(self, **params: Any) -> KMeans:
-        """Set parameters by name; returns self."""
-        valid = self._param_names()
-        for name, value in params.items():
-            if name not in valid:
-                raise ValueError(
-                    f"Invalid parameter {name!r} for {type(self).__name__}; "
-                    f"valid parameters are {valid}."
-                )
-            setattr(self, name, value)
-        return self
-
-    def __repr__(self) -> str:
-        defaults = {
-            name: p.default
-            for name, p in inspect.signature(type(self).__init__).parameters.items()
-        }
-        changed = []
-        for name in self._param_names():
-            value = getattr(self, name)
-            default = defaults[name]
-            if (
-                isinstance(value, np.ndarray)
-                or value is not default
-                and (not isinstance(value, type(default)) or value != default)
-            ):
-                shown = "array" if isinstance(value, np.ndarray) else repr(value)
-                changed.append(f"{name}={shown}")
-        return f"{type(self).__name__}({', '.join(changed)})"
 
     def __sklearn_tags__(self) -> Any:
         # Only scikit-learn calls this, so importing it here costs nothing to

@@ -19,8 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ._kernels.common import reduce_block_partials, weighted_inertia
-from ._kernels.minibatch import minibatch_update_centers
+from ._rng import random_integers
 from ._validation import (
     check_array,
     check_centers,
@@ -30,104 +29,15 @@ from ._validation import (
     check_sample_weight,
     feature_names_of,
 )
-from .drivers import (
-    _assign_with_gemm,
-    _Workspace,
-    assign_labels,
-    direct_kernels,
-    gemm_reference,
-    inertia_of,
-)
-from .estimator import KMeans, resolve_n_init, scaled_tolerance
+from .drivers import assign_labels, inertia_of
+from .estimator import KMeans
 from .init import initial_centers
+from .minibatch_steps import EarlyStopping, minibatch_step
+from .runs import resolve_n_init, scaled_tolerance
 
 #: Runs used by ``n_init="auto"`` for the "random" init and callables
 #: (scikit-learn's MiniBatchKMeans uses 3 where KMeans uses 10).
 DEFAULT_N_INIT_RANDOM = 3
-
-
-def accumulate_batch(
-    X: np.ndarray,
-    sample_weight: np.ndarray,
-    centers: np.ndarray,
-    ws: _Workspace,
-    labels: np.ndarray,
-) -> None:
-    """Assign the rows of X and leave per-cluster sums in ``ws.sums``/``ws.weights``.
-
-    The same two kernels as one Lloyd iteration (direct or BLAS path, chosen by
-    shape), followed by the fixed-order reduction of the block partials.  The
-    Dask backend calls this on every chunk, so both paths share one definition.
-    """
-    if ws.gemm:
-        _assign_with_gemm(X, sample_weight, centers, ws, labels, True)
-    else:
-        direct_kernels(X).assign_accumulate(
-            X,
-            sample_weight,
-            centers,
-            ws.starts,
-            labels,
-            ws.partial_sums,
-            ws.partial_weights,
-        )
-    reduce_block_partials(ws.partial_sums, ws.partial_weights, ws.sums, ws.weights)
-
-
-def _randint(rng: Any, high: int, size: int) -> np.ndarray:
-    """Uniform integers in [0, high): ``randint`` or ``integers`` by generator kind."""
-    if isinstance(rng, np.random.Generator):
-        return rng.integers(0, high, size)
-    return rng.randint(0, high, size)
-
-
-def _minibatch_step(
-    X: np.ndarray,
-    sample_weight: np.ndarray,
-    centers: np.ndarray,
-    centers_new: np.ndarray,
-    counts: np.ndarray,
-    rng: Any,
-    *,
-    random_reassign: bool,
-    reassignment_ratio: float,
-    verbose: int,
-) -> float:
-    """One mini-batch update; returns the batch inertia before the update."""
-    reference = gemm_reference(X) if X.shape[0] else None
-    ws = _Workspace(X, centers.shape[0], reference)
-    labels = np.empty(X.shape[0], dtype=np.int32)
-    accumulate_batch(X, sample_weight, centers, ws, labels)
-    inertia = float(weighted_inertia(X, sample_weight, centers, labels, ws.starts))
-    minibatch_update_centers(ws.sums, ws.weights, centers, centers_new, counts)
-    if random_reassign and reassignment_ratio > 0:
-        _reassign_low_counts(X, centers_new, counts, rng, reassignment_ratio, verbose)
-    return inertia
-
-
-def _reassign_low_counts(
-    X: np.ndarray,
-    centers: np.ndarray,
-    counts: np.ndarray,
-    rng: Any,
-    reassignment_ratio: float,
-    verbose: int,
-) -> None:
-    """Move centers with little absorbed weight onto random rows of the batch."""
-    to_reassign = counts < reassignment_ratio * counts.max()
-    # Never move more than half a batch worth of centers at once.
-    if to_reassign.sum() > 0.5 * X.shape[0]:
-        keep = np.argsort(counts, kind="stable")[int(0.5 * X.shape[0]) :]
-        to_reassign[keep] = False
-    n_reassigns = int(to_reassign.sum())
-    if n_reassigns:
-        rows = rng.choice(X.shape[0], replace=False, size=n_reassigns)
-        if verbose:
-            print(f"[MiniBatchKMeans] Reassigning {n_reassigns} cluster centers.")
-        centers[to_reassign] = X[rows]
-    if (~to_reassign).any():
-        # Not zero: a reassigned center would be reassigned again at once.
-        counts[to_reassign] = np.min(counts[~to_reassign])
 
 
 class MiniBatchKMeans(KMeans):
@@ -295,7 +205,7 @@ class MiniBatchKMeans(KMeans):
     ) -> np.ndarray:
         """Initial centers computed on ``init_size`` random rows of X."""
         if self._init_size < X.shape[0]:
-            rows = _randint(rng, X.shape[0], self._init_size)
+            rows = random_integers(rng, X.shape[0], self._init_size)
             X, sample_weight = X[rows], sample_weight[rows]
         return initial_centers(X, self.n_clusters, init, sample_weight, rng)
 
@@ -334,7 +244,7 @@ class MiniBatchKMeans(KMeans):
         rng = check_random_state(self.random_state)
         tol = scaled_tolerance(X, self.tol)
 
-        valid = _randint(rng, n_samples, self._init_size)
+        valid = random_integers(rng, n_samples, self._init_size)
         X_valid, w_valid = X[valid], weights[valid]
         best_inertia = None
         for run in range(n_init):
@@ -351,7 +261,7 @@ class MiniBatchKMeans(KMeans):
         centers_new = np.empty_like(centers)
         self.counts_ = np.zeros(self.n_clusters, dtype=np.float64)
         self._n_since_last_reassign = 0
-        monitor = _EarlyStopping(
+        monitor = EarlyStopping(
             self._batch_size, n_samples, tol, self.max_no_improvement, self.verbose
         )
         weights64 = weights.astype(np.float64)
@@ -364,7 +274,7 @@ class MiniBatchKMeans(KMeans):
         stopped = False
         for step in range(n_steps):
             rows = rng.choice(n_samples, self._batch_size, p=probabilities)
-            batch_inertia = _minibatch_step(
+            batch_inertia = minibatch_step(
                 X[rows],
                 unit,
                 centers,
@@ -456,7 +366,7 @@ class MiniBatchKMeans(KMeans):
             self.converged_ = False
             self.n_distance_evaluations_ = 0
             self._set_input_attributes(names, X.shape[1])
-        _minibatch_step(
+        minibatch_step(
             X,
             weights,
             self.cluster_centers_,
@@ -474,74 +384,3 @@ class MiniBatchKMeans(KMeans):
         self.n_steps_ += 1
         self.n_iter_ = self.n_steps_
         return self
-
-
-class _EarlyStopping:
-    """scikit-learn's stopping rule for ``MiniBatchKMeans.fit``.
-
-    The batch inertia is normalised by the batch size and smoothed by an
-    exponentially weighted average (EWA) whose span is about one pass over the
-    data; the fit stops when the centers barely move (``tol``) or when the EWA
-    has not improved for ``max_no_improvement`` steps.
-    """
-
-    def __init__(
-        self,
-        batch_size: int,
-        n_samples: int,
-        tol: float,
-        max_no_improvement: int | None,
-        verbose: int,
-    ) -> None:
-        self.batch_size = batch_size
-        self.alpha = min(batch_size * 2.0 / (n_samples + 1), 1.0)
-        self.tol = tol
-        self.max_no_improvement = max_no_improvement
-        self.verbose = verbose
-        self.ewa_inertia: float | None = None
-        self.ewa_inertia_min: float | None = None
-        self.no_improvement = 0
-
-    def stop(self, step: int, n_steps: int, shift: float, batch_inertia: float) -> bool:
-        """Whether to stop after ``step`` (0-based)."""
-        batch_inertia /= self.batch_size
-        step += 1
-        # The first step measures the inertia of the initialisation.
-        if step == 1:
-            if self.verbose:
-                print(
-                    f"Minibatch step {step}/{n_steps}: mean batch inertia: "
-                    f"{batch_inertia}"
-                )
-            return False
-        if self.ewa_inertia is None:
-            self.ewa_inertia = batch_inertia
-        else:
-            self.ewa_inertia = (
-                self.ewa_inertia * (1 - self.alpha) + batch_inertia * self.alpha
-            )
-        if self.verbose:
-            print(
-                f"Minibatch step {step}/{n_steps}: mean batch inertia: "
-                f"{batch_inertia}, ewa inertia: {self.ewa_inertia}"
-            )
-        if self.tol > 0.0 and shift <= self.tol:
-            if self.verbose:
-                print(f"Converged (small centers change) at step {step}/{n_steps}")
-            return True
-        if self.ewa_inertia_min is None or self.ewa_inertia < self.ewa_inertia_min:
-            self.no_improvement = 0
-            self.ewa_inertia_min = self.ewa_inertia
-        else:
-            self.no_improvement += 1
-        if (
-            self.max_no_improvement is not None
-            and self.no_improvement >= self.max_no_improvement
-        ):
-            if self.verbose:
-                print(
-                    "Converged (lack of improvement in inertia) at step "
-                    f"{step}/{n_steps}"
-                )
-            return True
-        return False

@@ -141,7 +141,7 @@ def elkan_assign_accumulate(
 def elkan_shift_bounds(labels, center_shift, upper, lower, slack):
     """Loosen the bounds by how far the centers moved.
 
-    Then widen them by the relative ``slack`` (``drivers.bound_slack``), so
+    Then widen them by the relative ``slack`` (``drivers.bounds.bound_slack``), so
     they stay bounds of the distances as the kernels round them.
 
     IN labels, center_shift (k,), slack; INOUT upper (n,), lower (n, k).

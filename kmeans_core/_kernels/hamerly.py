@@ -213,7 +213,7 @@ def hamerly_shift_bounds(labels, center_shift, upper, lower, slack):
     The lower bound drops by the largest shift among the *other* centers: the
     largest shift overall, or the second largest for samples of the center
     that moved most.  Both are then widened by the relative ``slack``
-    (``drivers.bound_slack``), so they stay bounds of the distances as the
+    (``drivers.bounds.bound_slack``), so they stay bounds of the distances as the
     kernels round them.
 
     IN labels, center_shift (k,), slack; INOUT upper, lower.
@@ -266,7 +266,7 @@ def hamerly_bounds_from_dots(
     the score ``|c_j - m|^2 / 2 - (x - m) . (c_j - m)`` and r = |x - m|, the
     squared distance to c_j is ``r^2 + 2 s_j``; the bounds take the label's
     score and the best other score, widened by three times the row's error
-    bound (as ``yinyang._labels_and_bounds_from_dots`` does: twice for the
+    bound (as ``yinyang_blas.labels_and_bounds_from_dots`` does: twice for the
     score and r, once for the rounding of the direct distance they are
     compared with).  No direct distance is needed for them.
 

@@ -2,8 +2,8 @@
 
 Two kernels cover the two regimes.  ``lloyd_assign_accumulate`` computes the
 distances itself, tile by tile, for any d; it serves when k*d is small and
-d is above 8, where ``drivers.direct_kernels`` stops preferring the kernels
-compiled per d in ``unrolled.py``.
+d is above 8, where ``drivers.dispatch.direct_kernels`` stops preferring the
+kernels compiled per d in ``unrolled.py``.
 ``argmin_accumulate_from_dots`` receives ``X_slab @ centers.T`` computed by BLAS
 and only does the argmin (re-checking near-ties with direct differences) and the
 accumulation; it wins when k*d is large.

@@ -74,7 +74,7 @@ def _assign_all(X, centers, labels, xt, dist, best_dist):
 
 @njit(fastmath=FASTMATH, cache=CACHE)
 def lloyd_serial(X, sample_weight, centers, max_iter, tol, labels):
-    """A complete Lloyd run (same steps as ``drivers._run`` with Lloyd).
+    """A complete Lloyd run (same steps as ``drivers.loop.run`` with Lloyd).
 
     IN X, sample_weight, max_iter, tol (already scaled); INOUT centers (k, d)
     (initial centers in, final centers out); OUT labels (n,) int32.

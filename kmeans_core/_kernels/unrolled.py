@@ -43,7 +43,8 @@ generic distance, still agree with Lloyd exactly.
 The kernels for each ``d <= MAX_UNROLLED_FEATURES`` are defined when this
 module is imported (a closure per d; ``njit`` is lazy, so nothing compiles
 then), and each is compiled on its first call and cached on disk like every
-other kernel.  ``drivers.direct_kernels`` says which pair to use for given data.
+other kernel.  ``drivers.dispatch.direct_kernels`` says which pair to use for
+given data.
 """
 
 from __future__ import annotations

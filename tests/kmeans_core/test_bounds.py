@@ -7,7 +7,7 @@ labels only if those bounds hold for the distances as the kernels round them
 exact ones.  Loosened with plain rounded arithmetic after the centers move, a
 bound could fall an ulp on the wrong side of such a distance: 5 of the 24 runs
 below failed so (float32, d = 2) before the bounds were widened by
-``drivers.bound_slack``.  So after every assignment of a whole run, every
+``drivers.bounds.bound_slack``.  So after every assignment of a whole run, every
 bound is checked against every computed distance, with no tolerance.
 """
 
@@ -16,17 +16,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kmeans_core import drivers
-from kmeans_core.drivers import (
-    _ElkanSteps,
-    _HamerlySteps,
-    _Workspace,
-    _YinyangSteps,
-    gemm_reference,
-    use_gemm,
-)
+from kmeans_core._kernels.common import update_previous_labels
+from kmeans_core.drivers import Workspace, gemm_reference, use_gemm
+from kmeans_core.drivers.elkan import ElkanSteps
+from kmeans_core.drivers.hamerly import HamerlySteps
+from kmeans_core.drivers.loop import update_centers
+from kmeans_core.drivers.yinyang import YinyangSteps
 
-STEPS = [_ElkanSteps, _HamerlySteps, _YinyangSteps]
+STEPS = [ElkanSteps, HamerlySteps, YinyangSteps]
 
 
 def _computed_distances(X, centers):
@@ -43,12 +40,12 @@ def _lower_violations(steps, distances, labels):
     rows = np.arange(labels.shape[0])
     others = distances.copy()
     others[rows, labels] = np.inf
-    if isinstance(steps, _ElkanSteps):
+    if isinstance(steps, ElkanSteps):
         # One bound per center; the label's own entry is not a lower bound.
         lower = steps.lower.copy()
         lower[rows, labels] = 0.0
         return np.flatnonzero((lower > others).any(axis=1))
-    if isinstance(steps, _HamerlySteps):
+    if isinstance(steps, HamerlySteps):
         return np.flatnonzero(steps.lower > others.min(axis=1))
     group_nearest = np.stack(
         [others[:, steps.group_of == g].min(axis=1) for g in range(steps.n_groups)],
@@ -58,12 +55,12 @@ def _lower_violations(steps, distances, labels):
 
 
 def _check_whole_run(steps_class, X, centers_init, max_iter=60):
-    """Run like ``drivers._run`` and check labels and bounds after each pass."""
+    """Run like ``drivers.loop.run`` and check labels and bounds after each pass."""
     n_samples, n_features = X.shape
     n_clusters = centers_init.shape[0]
     weights = np.ones(n_samples, dtype=X.dtype)
     gemm = use_gemm(n_clusters, n_features)
-    ws = _Workspace(X, n_clusters, gemm_reference(X) if gemm else None)
+    ws = Workspace(X, n_clusters, gemm_reference(X) if gemm else None)
     ws.gemm = gemm
     steps = steps_class(X, weights, n_clusters, ws)
     centers = centers_init.copy()
@@ -84,10 +81,10 @@ def _check_whole_run(steps_class, X, centers_init, max_iter=60):
         assert short.size == 0, f"{where}: upper bound below the distance, rows {short}"
         high = _lower_violations(steps, distances, labels)
         assert high.size == 0, f"{where}: lower bound above a distance, rows {high}"
-        drivers._update_centers(X, weights, centers, centers_new, labels, ws)
+        update_centers(X, weights, centers, centers_new, labels, ws)
         steps.moved(labels, ws.center_shift, centers_new)
         centers, centers_new = centers_new, centers
-        if drivers.update_previous_labels(labels, labels_old) == 0:
+        if update_previous_labels(labels, labels_old) == 0:
             return iteration + 1
     return max_iter
 

@@ -12,15 +12,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kmeans_core import drivers
 from kmeans_core.drivers import (
-    _HamerlySteps,
-    _Workspace,
+    Workspace,
     gemm_reference,
     run_hamerly,
     run_lloyd,
     use_gemm,
 )
+from kmeans_core.drivers import hamerly as hamerly_driver
+from kmeans_core.drivers.hamerly import HamerlySteps
 
 from .test_yinyang import _data, _direct_distances
 
@@ -32,8 +32,8 @@ DTYPES = [np.float64, np.float32]
 def test_blas_pass_sets_exact_labels_and_valid_bounds(dtype, offset):
     X, centers, w = _data(3000, 24, 48, dtype, seed=1, offset=offset, duplicates=True)
     assert use_gemm(48, 24)
-    ws = _Workspace(X, 48, gemm_reference(X))
-    steps = _HamerlySteps(X, w, 48, ws)
+    ws = Workspace(X, 48, gemm_reference(X))
+    steps = HamerlySteps(X, w, 48, ws)
     labels = np.empty(len(X), dtype=np.int32)
     steps.start(centers, labels)
     assert steps.full_passes == 1
@@ -62,15 +62,15 @@ def test_blas_pass_sets_exact_labels_and_valid_bounds(dtype, offset):
 @pytest.mark.parametrize("share", [0.0, 0.35, 2.0])  # BLAS always, by share, never
 def test_any_mix_of_passes_gives_lloyds_result(dtype, offset, share, monkeypatch):
     X, centers, w = _data(4000, 24, 48, dtype, seed=2, offset=offset)
-    monkeypatch.setattr(drivers, "HAMERLY_GEMM_SHARE", share)
+    monkeypatch.setattr(hamerly_driver, "HAMERLY_GEMM_SHARE", share)
     slabs = []
-    blas_pass = drivers.hamerly_bounds_from_dots
+    blas_pass = hamerly_driver.hamerly_bounds_from_dots
 
     def counting(*args):
         slabs.append(args[7])  # the slab's first row
         blas_pass(*args)
 
-    monkeypatch.setattr(drivers, "hamerly_bounds_from_dots", counting)
+    monkeypatch.setattr(hamerly_driver, "hamerly_bounds_from_dots", counting)
     lloyd = run_lloyd(X, w, centers, max_iter=100, tol=0.0)
     hamerly = run_hamerly(X, w, centers, max_iter=100, tol=0.0)
     np.testing.assert_array_equal(hamerly.labels, lloyd.labels)

@@ -8,12 +8,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kmeans_core import drivers, init, reference
+from kmeans_core import init, reference
 from kmeans_core._blocks import block_starts, tile_starts
 from kmeans_core._config import MAX_UNROLLED_FEATURES, TILE_ROWS
 from kmeans_core._kernels.common import (
     finish_centers,
     reduce_block_partials,
+    relocate_empty_clusters,
     weighted_inertia,
 )
 from kmeans_core._kernels.distances import (
@@ -38,17 +39,17 @@ from kmeans_core._kernels.unrolled import (
 )
 from kmeans_core.drivers import (
     DirectKernels,
-    _assign_with_gemm,
-    _Workspace,
+    Workspace,
     direct_kernels,
     gemm_reference,
-    relocate_empty_clusters,
+    loop,
     run_elkan,
     run_hamerly,
     run_lloyd,
     run_yinyang,
     use_gemm,
 )
+from kmeans_core.drivers.gemm import assign_with_gemm
 from kmeans_core.init import _kmeans_plusplus
 
 from .kernel_outputs import fused_pass
@@ -125,10 +126,10 @@ def test_gemm_path_matches_reference(shape, dtype, offset):
     X = X + dtype(offset)
     centers = centers + dtype(offset)
     n, d, k = shape
-    ws = _Workspace(X, k, gemm_reference(X))
+    ws = Workspace(X, k, gemm_reference(X))
     assert ws.centred == (offset != 0.0)
     labels = np.empty(n, dtype=np.int32)
-    _assign_with_gemm(X, w, centers, ws, labels, True)
+    assign_with_gemm(X, w, centers, ws, labels, True)
     expected = reference.squared_distances(
         X.astype(np.float64), centers.astype(np.float64)
     )
@@ -164,9 +165,9 @@ def test_gemm_path_labels_equal_the_direct_kernels_ties_included(
     centers[2] = centers[1]
     centers[-1] = centers[5]
     assert use_gemm(n_clusters, d)
-    ws = _Workspace(X, n_clusters, gemm_reference(X))
+    ws = Workspace(X, n_clusters, gemm_reference(X))
     labels = np.empty(n, dtype=np.int32)
-    _assign_with_gemm(X, w, centers, ws, labels, False)
+    assign_with_gemm(X, w, centers, ws, labels, False)
     direct = np.empty(n, dtype=np.int32)
     starts = block_starts(n, n_clusters, d)
     n_blocks = len(starts) - 1
@@ -834,7 +835,7 @@ def test_reusing_unchanged_blocks_changes_nothing(monkeypatch, driver, dtype):
     X, centers, w = _data(12000, 16, 40, dtype, seed=5, weighted=True)
     starts = block_starts(12000, 40, 16)
     clean_blocks = []
-    original_update = drivers.update_previous_labels
+    original_update = loop.update_previous_labels
 
     def counting_update(labels, previous):
         changed = (labels != previous).astype(np.int64)
@@ -843,12 +844,12 @@ def test_reusing_unchanged_blocks_changes_nothing(monkeypatch, driver, dtype):
             clean_blocks.append(int((per_block == 0).sum()))
         return original_update(labels, previous)
 
-    monkeypatch.setattr(drivers, "update_previous_labels", counting_update)
+    monkeypatch.setattr(loop, "update_previous_labels", counting_update)
     reused = driver(X, w, centers, max_iter=200, tol=0.0)
     # The run must have had passes with untouched blocks, or this tests nothing.
     assert max(clean_blocks) > 0
 
-    class NoReuse(drivers._Workspace):
+    class NoReuse(Workspace):
         @property
         def previous_labels(self):
             return np.empty(0, dtype=np.int32)
@@ -857,7 +858,7 @@ def test_reusing_unchanged_blocks_changes_nothing(monkeypatch, driver, dtype):
         def previous_labels(self, value):
             pass
 
-    monkeypatch.setattr(drivers, "_Workspace", NoReuse)
+    monkeypatch.setattr(loop, "Workspace", NoReuse)
     recomputed = driver(X, w, centers, max_iter=200, tol=0.0)
     np.testing.assert_array_equal(reused.centers, recomputed.centers)
     np.testing.assert_array_equal(reused.labels, recomputed.labels)
@@ -942,12 +943,12 @@ def test_gemm_path_from_the_transposed_copy_gives_the_same_labels_and_sums(
     n, d, k = shape
     results = []
     for copied in (False, True):
-        ws = _Workspace(X, k, gemm_reference(X))
+        ws = Workspace(X, k, gemm_reference(X))
         if copied:
             ws.rows_t = np.empty((d, n), dtype=dtype)
             transposed_rows(X, ws.reference, ws.centred, ws.rows_t)
         labels = np.empty(n, dtype=np.int32)
-        _assign_with_gemm(X, w, centers, ws, labels, True)
+        assign_with_gemm(X, w, centers, ws, labels, True)
         results.append((labels, ws.partial_sums.copy(), ws.partial_weights.copy()))
     for plain, copied in zip(*results, strict=True):
         np.testing.assert_array_equal(plain, copied)
@@ -967,8 +968,8 @@ def test_copy_x_false_iterates_without_the_transposed_copy(monkeypatch, driver, 
         copies.append(centred)
         drivers_transposed_rows(X, reference, centred, out)
 
-    drivers_transposed_rows = drivers.transposed_rows
-    monkeypatch.setattr(drivers, "transposed_rows", counting)
+    drivers_transposed_rows = loop.transposed_rows
+    monkeypatch.setattr(loop, "transposed_rows", counting)
     copied = driver(X, w, centers, max_iter=100, tol=0.0)
     assert copies == [True]
     not_copied = driver(X, w, centers, max_iter=100, tol=0.0, copy_x=False)

@@ -7,7 +7,7 @@ import pytest
 
 from kmeans_core import _stats
 from kmeans_core._kernels import moments
-from kmeans_core.estimator import scaled_tolerance
+from kmeans_core.runs import scaled_tolerance
 
 # Row counts below, at and across the chunk boundary, and several chunks.
 ROW_COUNTS = [1, 7, moments._CHUNK_ROWS, moments._CHUNK_ROWS + 1, 3 * 16384 + 5]

@@ -12,16 +12,15 @@ import numpy as np
 import pytest
 from numba import njit
 
-from kmeans_core import drivers
 from kmeans_core._kernels.lloyd import best_two_scores
-from kmeans_core._kernels.yinyang import _best_two_scores_by_group, yinyang_init_bounds
-from kmeans_core.drivers import (
-    _Workspace,
-    _YinyangSteps,
+from kmeans_core._kernels.yinyang import yinyang_init_bounds
+from kmeans_core._kernels.yinyang_blas import best_two_scores_by_group
+from kmeans_core.drivers import Workspace, run_lloyd, run_yinyang, use_gemm
+from kmeans_core.drivers import yinyang as yinyang_driver
+from kmeans_core.drivers.loop import run
+from kmeans_core.drivers.yinyang import (
+    YinyangSteps,
     group_centers,
-    run_lloyd,
-    run_yinyang,
-    use_gemm,
     yinyang_group_count,
 )
 
@@ -66,9 +65,9 @@ def _check_bounds(X, centers, group_of, labels, upper, lower):
 def _steps(X, centers, w):
     n, d = X.shape
     k = centers.shape[0]
-    ws = _Workspace(X, k, X.mean(axis=0))
+    ws = Workspace(X, k, X.mean(axis=0))
     ws.gemm = use_gemm(k, d)
-    return _YinyangSteps(X, w, k, ws)
+    return YinyangSteps(X, w, k, ws)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -120,7 +119,7 @@ def test_tiled_first_pass_sets_exact_labels_and_tight_bounds(dtype):
 )
 def test_every_mix_of_passes_equals_lloyd(monkeypatch, shape, dtype, speedup):
     """Searches only, BLAS passes only, or the measured mix: Lloyd's result."""
-    monkeypatch.setattr(drivers, "YINYANG_GEMM_SPEEDUP", speedup)
+    monkeypatch.setattr(yinyang_driver, "YINYANG_GEMM_SPEEDUP", speedup)
     X, centers, w = _data(*shape, dtype, seed=3, offset=50.0, duplicates=True)
     lloyd = run_lloyd(X, w, centers, max_iter=60, tol=0.0)
     yinyang = run_yinyang(X, w, centers, max_iter=60, tol=0.0)
@@ -202,11 +201,11 @@ def test_rows_pass_sets_exact_labels_and_valid_bounds_for_its_rows(dtype, offset
 @pytest.mark.parametrize("full_share", [0.0, 1.0], ids=["full", "rows"])
 def test_blas_passes_over_rows_in_doubt_equal_lloyd(monkeypatch, dtype, full_share):
     """BLAS passes over every row, or over only the rows in doubt: Lloyd's bits."""
-    monkeypatch.setattr(drivers, "YINYANG_GEMM_SPEEDUP", np.inf)
-    monkeypatch.setattr(drivers, "YINYANG_FULL_PASS_SHARE", full_share)
+    monkeypatch.setattr(yinyang_driver, "YINYANG_GEMM_SPEEDUP", np.inf)
+    monkeypatch.setattr(yinyang_driver, "YINYANG_FULL_PASS_SHARE", full_share)
     made = []
 
-    class Recorded(_YinyangSteps):
+    class Recorded(YinyangSteps):
         def __init__(self, *args):
             super().__init__(*args)
             made.append(self)
@@ -214,7 +213,7 @@ def test_blas_passes_over_rows_in_doubt_equal_lloyd(monkeypatch, dtype, full_sha
     X, centers, w = _data(4000, 20, 64, dtype, seed=3, offset=50.0, duplicates=True)
     assert use_gemm(64, 20)
     lloyd = run_lloyd(X, w, centers, max_iter=60, tol=0.0)
-    yinyang = drivers._run(Recorded, X, w, centers, max_iter=60, tol=0.0)
+    yinyang = run(Recorded, X, w, centers, max_iter=60, tol=0.0)
     np.testing.assert_array_equal(yinyang.labels, lloyd.labels)
     np.testing.assert_array_equal(yinyang.centers, lloyd.centers)
     assert yinyang.n_iter == lloyd.n_iter
@@ -229,7 +228,7 @@ def test_blas_passes_over_rows_in_doubt_equal_lloyd(monkeypatch, dtype, full_sha
 
 @njit
 def _scores_by_group(dots_t, half_norms, group_ptr, group_members):
-    return _best_two_scores_by_group(dots_t, half_norms, group_ptr, group_members)
+    return best_two_scores_by_group(dots_t, half_norms, group_ptr, group_members)
 
 
 @njit

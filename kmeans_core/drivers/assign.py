@@ -1,0 +1,67 @@
+"""Lloyd's exhaustive assignment outside a run: ``predict``, ``score``, batches.
+
+``assign_labels`` and ``inertia_of`` serve the estimators' ``predict`` and
+``score`` and the runs' final labels; ``accumulate_batch`` is one Lloyd pass
+with its per-cluster sums, which the mini-batch and Dask estimators run on each
+batch or chunk.  Each picks its kernels through ``dispatch``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._blocks import block_starts
+from .._kernels.common import reduce_block_partials
+from .dispatch import row_kernels, use_gemm
+from .gemm import Workspace, assign_with_gemm, gemm_reference
+
+
+def assign_labels(X: np.ndarray, centers: np.ndarray) -> np.ndarray:
+    """Nearest-center labels for X (the ``predict`` path)."""
+    n_samples = X.shape[0]
+    labels = np.empty(n_samples, dtype=np.int32)
+    if use_gemm(*centers.shape):
+        ws = Workspace(X, centers.shape[0], gemm_reference(X))
+        assign_with_gemm(X, np.ones(0, X.dtype), centers, ws, labels, False)
+    else:
+        starts = block_starts(n_samples, *centers.shape)
+        assign = row_kernels(X).direct.assign
+        assign(X, centers, starts, labels, np.empty(n_samples, X.dtype))
+    return labels
+
+
+def inertia_of(
+    X: np.ndarray, sample_weight: np.ndarray, centers: np.ndarray, labels: np.ndarray
+) -> float:
+    """Weighted sum of squared distances to the assigned centers."""
+    starts = block_starts(X.shape[0], *centers.shape)
+    return float(row_kernels(X).inertia(X, sample_weight, centers, labels, starts))
+
+
+def accumulate_batch(
+    X: np.ndarray,
+    sample_weight: np.ndarray,
+    centers: np.ndarray,
+    ws: Workspace,
+    labels: np.ndarray,
+) -> None:
+    """Assign the rows of X and leave per-cluster sums in ``ws.sums``/``ws.weights``.
+
+    The same two kernels as one Lloyd iteration (direct or BLAS path, chosen by
+    shape), followed by the fixed-order reduction of the block partials.  The
+    mini-batch and Dask estimators call this on every batch or chunk, so both
+    share one definition.
+    """
+    if ws.gemm:
+        assign_with_gemm(X, sample_weight, centers, ws, labels, True)
+    else:
+        row_kernels(X).direct.assign_accumulate(
+            X,
+            sample_weight,
+            centers,
+            ws.starts,
+            labels,
+            ws.partial_sums,
+            ws.partial_weights,
+        )
+    reduce_block_partials(ws.partial_sums, ws.partial_weights, ws.sums, ws.weights)

@@ -1,0 +1,148 @@
+"""One k-means run: the iteration loop, convergence, the final pass.
+
+The loop is shared by every algorithm.  An algorithm supplies a *steps* object
+(``lloyd.LloydSteps``, ``elkan.ElkanSteps``, ...) with four methods:
+
+* ``start(centers, labels)``: set up before the first assignment;
+* ``assign(centers, labels, accumulate)``: one assignment pass, leaving the
+  block partial sums in the workspace when ``accumulate``;
+* ``moved(labels, center_shift, centers_new)``: the centers moved by
+  ``center_shift``; loosen whatever the algorithm keeps;
+* ``final_pass(centers, labels)``: exact labels for the returned centers;
+
+and counts the distances it computed in ``evaluations``.  The loop is plain
+Python; all per-sample work happens in the Numba kernels.
+
+Convergence follows scikit-learn: a run stops with *strict* convergence when
+the labels do not change between two iterations, or when the squared center
+shift, summed over centers, is at most ``tol`` (already scaled by the data
+variance).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .._kernels.common import (
+    finish_centers,
+    reduce_block_partials,
+    update_previous_labels,
+)
+from .._kernels.lloyd import transposed_rows
+from .assign import inertia_of
+from .dispatch import row_kernels, use_gemm
+from .gemm import Workspace, gemm_reference
+
+
+@dataclass
+class RunResult:
+    """What one k-means run produced."""
+
+    labels: np.ndarray
+    inertia: float
+    centers: np.ndarray
+    n_iter: int
+    converged: bool
+    n_distance_evaluations: int
+    history: list[dict] | None = field(default=None)
+
+
+def update_centers(
+    X: np.ndarray,
+    sample_weight: np.ndarray,
+    centers: np.ndarray,
+    centers_new: np.ndarray,
+    labels: np.ndarray,
+    ws: Workspace,
+) -> None:
+    """Reduce block partials, relocate empty clusters, average, measure shifts."""
+    reduce_block_partials(ws.partial_sums, ws.partial_weights, ws.sums, ws.weights)
+    row_kernels(X).relocate(X, sample_weight, centers, labels, ws.sums, ws.weights)
+    finish_centers(ws.sums, ws.weights, centers, centers_new, ws.center_shift)
+
+
+def run(
+    steps_class: type,
+    X: np.ndarray,
+    sample_weight: np.ndarray,
+    centers_init: np.ndarray,
+    *,
+    max_iter: int = 300,
+    tol: float = 0.0,
+    verbose: int = 0,
+    record_history: bool = False,
+    copy_x: bool = True,
+) -> RunResult:
+    """The iteration loop shared by every algorithm.
+
+    Each iteration assigns all samples (accumulating per-block sums), turns the
+    sums into new centers, and tells the algorithm how far the centers moved
+    (so pruning algorithms can loosen their bounds).  With ``copy_x`` the BLAS
+    path works from a transposed copy of X (``lloyd.transposed_rows``), held
+    for the run.
+    """
+    n_samples, n_features = X.shape
+    n_clusters = centers_init.shape[0]
+    gemm = steps_class.uses_gemm and use_gemm(n_clusters, n_features)
+    reference = gemm_reference(X) if gemm else None
+    ws = Workspace(X, n_clusters, reference)
+    ws.gemm = gemm
+    if gemm and copy_x:
+        ws.rows_t = np.empty((n_features, n_samples), dtype=X.dtype)
+        transposed_rows(X, reference, ws.centred, ws.rows_t)
+    steps = steps_class(X, sample_weight, n_clusters, ws)
+    centers = np.array(centers_init, dtype=X.dtype, order="C", copy=True)
+    centers_new = np.empty_like(centers)
+    labels = np.full(n_samples, -1, dtype=np.int32)
+    labels_old = labels.copy()
+    # labels_old is updated after every accumulating pass, so it always holds
+    # the labels the partial sums belong to.
+    ws.previous_labels = labels_old
+    history: list[dict] | None = [] if record_history else None
+    steps.start(centers, labels)
+    strict = converged = False
+    iteration = 0
+    for iteration in range(max_iter):
+        steps.assign(centers, labels, True)
+        update_centers(X, sample_weight, centers, centers_new, labels, ws)
+        steps.moved(labels, ws.center_shift, centers_new)
+        if verbose or history is not None:
+            inertia = inertia_of(X, sample_weight, centers, labels)
+            if verbose:
+                print(f"Iteration {iteration}, inertia {inertia}.")
+            if history is not None:
+                history.append({"centers": centers.copy(), "inertia": inertia})
+        centers, centers_new = centers_new, centers
+        if update_previous_labels(labels, labels_old) == 0:
+            # Same labels give the same means: the returned centers are final.
+            strict = converged = True
+            if verbose:
+                print(f"Converged at iteration {iteration}: strict convergence.")
+            break
+        shift = float(np.dot(ws.center_shift, ws.center_shift))
+        if shift <= tol:
+            converged = True
+            if verbose:
+                print(
+                    f"Converged at iteration {iteration}: center shift {shift} "
+                    f"within tolerance {tol}."
+                )
+            break
+    if not strict:
+        # The centers moved after the last assignment: assign once more so the
+        # labels belong to the returned centers.
+        steps.final_pass(centers, labels)
+    inertia = inertia_of(X, sample_weight, centers, labels)
+    if history is not None:
+        history.append({"centers": centers.copy(), "inertia": inertia})
+    return RunResult(
+        labels=labels,
+        inertia=inertia,
+        centers=centers,
+        n_iter=iteration + 1,
+        converged=converged,
+        n_distance_evaluations=steps.evaluations,
+        history=history,
+    )

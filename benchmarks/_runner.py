@@ -111,16 +111,20 @@ def _rotated(items: list[Impl], shift: int) -> list[Impl]:
     return items[shift:] + items[:shift]
 
 
-def _warm_up(impl: Impl, X: np.ndarray, init: np.ndarray, seed: int) -> None:
+def _warm_up(
+    impl: Impl, X: np.ndarray, init: np.ndarray, seed: int, full_fit: bool = True
+) -> None:
     """Compile / load every code path outside the timings.
 
     Both fits run on the whole of X: some paths depend on the data's size
     (on a fresh Numba cache, a warm-up on 2000 rows left the parallel
     column statistics of ``tol`` to be compiled inside the first timed full
     fit at 1000000x8 k=8: 5.5 s, against 121 ms when warmed up on all of X).
+    Without ``full_fit`` (no full fits are timed) only the fixed fit runs.
     """
     impl.fit_fixed(X, init, 2)
-    impl.fit_default(X, init.shape[0], seed)
+    if full_fit:
+        impl.fit_default(X, init.shape[0], seed)
 
 
 def _record(row: ImplTimings, fixed: FitResult | None, full: FitResult | None) -> None:
@@ -156,6 +160,7 @@ def compare_shape(
     seed: int,
     bound: MachineBound,
     settle_s: float = 0.0,
+    skip: Any = None,
 ) -> dict[str, Any]:
     """Time every implementation on one shape, alternating repeats.
 
@@ -180,6 +185,10 @@ def compare_shape(
     settle_s : float, default=0.0
         Seconds to pause before each timed fit (see :func:`settle`; 0 skips
         the pause and the wake-up run).
+    skip : callable, optional
+        ``skip(name, shape, dtype)`` is true for a peer not to run on this
+        shape (for example one whose memory would not fit); it is listed under
+        "skipped".
 
     Returns
     -------
@@ -189,10 +198,21 @@ def compare_shape(
     X = make_data(shape, dtype, seed)
     init = make_init(X, shape.k, seed)
     usable = [impl for impl in impls if impl.supports(dtype)]
+    if skip is not None:
+        usable = [impl for impl in usable if not skip(impl.name, shape, dtype)]
     rows = {impl.name: ImplTimings(impl.name, impl.note) for impl in usable}
     strict = {impl.name: impl is impls[0] for impl in usable}
     for impl in usable:
-        _safe(rows[impl.name], _warm_up, impl, X, init, seed, strict=strict[impl.name])
+        _safe(
+            rows[impl.name],
+            _warm_up,
+            impl,
+            X,
+            init,
+            seed,
+            fit_repeats > 0,
+            strict=strict[impl.name],
+        )
     gemm = DistanceGemm(X, init)
     gemm_s = []
     for rep in range(repeats):

@@ -16,6 +16,13 @@ from __future__ import annotations
 #: in two kernels (docs/algorithm.md, "How the fast version does it").
 FASTMATH: set[str] = {"nsz", "arcp", "afn"}
 
+#: Flags for *candidate scores* only (``_kernels/rows.py``): reordering and
+#: fusing let LLVM vectorise a sum over the features of one row, and a score
+#: only proposes the nearest center.  Every label is still decided from
+#: ``squared_distance`` wherever the scores' rounding could matter, so labels
+#: stay identical to every other kernel's.
+SCORE_FASTMATH: set[str] = FASTMATH | {"reassoc", "contract"}
+
 #: Cache compiled kernels on disk next to the sources (or under
 #: ``NUMBA_CACHE_DIR``), so only the first process pays the JIT compile.
 CACHE: bool = True

@@ -97,7 +97,9 @@ def chunk_nearest(
     labels = np.empty(x.shape[0], dtype=np.int32)
     nearest = np.empty(x.shape[0], dtype=x.dtype)
     starts = block_starts(x.shape[0], *candidates.shape)
-    direct_kernels(x).assign(x, candidates, starts, labels, nearest)
+    direct_kernels(x, candidates.shape[0]).assign(
+        x, candidates, starts, labels, nearest
+    )
     return labels, w.astype(np.float64) * nearest
 
 

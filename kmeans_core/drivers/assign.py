@@ -25,7 +25,7 @@ def assign_labels(X: np.ndarray, centers: np.ndarray) -> np.ndarray:
         assign_with_gemm(X, np.ones(0, X.dtype), centers, ws, labels, False)
     else:
         starts = block_starts(n_samples, *centers.shape)
-        assign = row_kernels(X).direct.assign
+        assign = row_kernels(X, centers.shape[0]).direct.assign
         assign(X, centers, starts, labels, np.empty(n_samples, X.dtype))
     return labels
 
@@ -35,7 +35,11 @@ def inertia_of(
 ) -> float:
     """Weighted sum of squared distances to the assigned centers."""
     starts = block_starts(X.shape[0], *centers.shape)
-    return float(row_kernels(X).inertia(X, sample_weight, centers, labels, starts))
+    return float(
+        row_kernels(X, centers.shape[0]).inertia(
+            X, sample_weight, centers, labels, starts
+        )
+    )
 
 
 def accumulate_batch(
@@ -55,7 +59,7 @@ def accumulate_batch(
     if ws.gemm:
         assign_with_gemm(X, sample_weight, centers, ws, labels, True)
     else:
-        row_kernels(X).direct.assign_accumulate(
+        row_kernels(X, centers.shape[0]).direct.assign_accumulate(
             X,
             sample_weight,
             centers,

@@ -29,7 +29,7 @@ class LloydSteps:
         self.X, self.sample_weight, self.ws = X, sample_weight, ws
         self.evaluations = 0
         self._per_pass = X.shape[0] * n_clusters
-        self._direct = row_kernels(X).direct
+        self._direct = row_kernels(X, n_clusters).direct
 
     def start(self, centers: np.ndarray, labels: np.ndarray) -> None:
         pass

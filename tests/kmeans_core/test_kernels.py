@@ -761,7 +761,7 @@ def test_unrolled_kernels_break_ties_to_the_lower_index(n_features, dtype):
     ],
 )
 def test_direct_kernels_dispatch_on_row_width(n_features, dtype, unrolled):
-    chosen = direct_kernels(np.zeros((3, n_features), dtype=dtype))
+    chosen = direct_kernels(np.zeros((3, n_features), dtype=dtype), 16)
     if unrolled:
         assert chosen == UNROLLED_KERNELS[n_features]
     else:

@@ -164,7 +164,7 @@ def measure(shape: str, repeats: int = 3) -> list[dict[str, Any]]:
         )
 
     without_reuse = _no_reuse_workspace()
-    gemm = drivers.use_gemm(parsed.k, parsed.d)
+    gemm = drivers.use_gemm(parsed.k, parsed.d, X.dtype)
     for name in ("lloyd", "hamerly", "yinyang") if gemm else ("hamerly", "yinyang"):
         run = getattr(drivers, f"run_{name}")
 

@@ -130,7 +130,9 @@ def run_lloyd(
     weights = np.empty(n_clusters)
     center_shift = np.empty(n_clusters)
     reference = (
-        data.mean.astype(data.X.dtype) if use_gemm(n_clusters, n_features) else None
+        data.mean.astype(data.X.dtype)
+        if use_gemm(n_clusters, n_features, data.X.dtype)
+        else None
     )
     with_inertia = bool(verbose or record_history)
     history: list[dict] | None = [] if record_history else None

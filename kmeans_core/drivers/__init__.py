@@ -19,6 +19,7 @@ from .dispatch import (
     DirectKernels,
     auto_algorithm,
     direct_kernels,
+    pruning_uses_gemm,
     row_kernels,
     use_gemm,
 )
@@ -48,6 +49,7 @@ __all__ = [
     "direct_kernels",
     "gemm_reference",
     "inertia_of",
+    "pruning_uses_gemm",
     "row_kernels",
     "run_elkan",
     "run_hamerly",

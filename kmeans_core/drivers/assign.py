@@ -20,7 +20,7 @@ def assign_labels(X: np.ndarray, centers: np.ndarray) -> np.ndarray:
     """Nearest-center labels for X (the ``predict`` path)."""
     n_samples = X.shape[0]
     labels = np.empty(n_samples, dtype=np.int32)
-    if use_gemm(*centers.shape):
+    if use_gemm(*centers.shape, X.dtype):
         ws = Workspace(X, centers.shape[0], gemm_reference(X))
         assign_with_gemm(X, np.ones(0, X.dtype), centers, ws, labels, False)
     else:

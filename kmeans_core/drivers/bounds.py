@@ -81,7 +81,11 @@ class BoundedSteps:
     ``_shift_bounds``); see ``loop`` for the protocol.
     """
 
-    uses_gemm = False
+    @staticmethod
+    def uses_gemm(n_clusters: int, n_features: int, dtype: np.dtype) -> bool:
+        """Whether the run's passes may go through BLAS (never, unless
+        overridden)."""
+        return False
 
     def __init__(
         self, X: np.ndarray, sample_weight: np.ndarray, n_clusters: int, ws: Workspace

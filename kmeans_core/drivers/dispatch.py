@@ -10,8 +10,9 @@ module and nothing else.
   second kind of rows (sparse CSR): the iteration loop and the algorithms call
   these kernels through the bundle, so a new row type supplies a bundle rather
   than a second copy of each algorithm.
-* ``use_gemm(k, d)``: whether Lloyd's pass goes through BLAS slabs
-  (``drivers.gemm``) or the fused direct kernels.
+* ``use_gemm(k, d, dtype)``: whether Lloyd's pass goes through BLAS slabs
+  (``drivers.gemm``) or the fused direct kernels (``direct_kernels``);
+  ``pruning_uses_gemm(k, d)`` the same for Hamerly's and Yinyang's passes.
 * ``auto_algorithm(k, d)``: what ``algorithm="auto"`` runs.
 """
 
@@ -30,14 +31,42 @@ from .._kernels.rows import rows_assign, rows_assign_accumulate, score_margin
 from .._kernels.unrolled import UNROLLED_KERNELS, unrolled_applies
 
 
-def use_gemm(n_clusters: int, n_features: int) -> bool:
-    """Whether the BLAS (GEMM) path beats the fused direct kernel for this shape.
+def use_gemm(n_clusters: int, n_features: int, dtype: np.dtype = np.float64) -> bool:
+    """Whether Lloyd's pass goes through BLAS slabs (``drivers.gemm``).
 
-    The direct kernel spends 2 vector operations per (sample, center, feature);
-    BLAS spends 1 at close to peak but pays a pass over the dot products.  The
-    threshold is coarse: at 200000 x 32 with k=64 the BLAS path ran 12 ms per
-    iteration against 18 ms for the direct kernel alone, and at d <= 8 the
-    direct kernel wins clearly; the crossover in between is not mapped yet.
+    The direct kernels spend 2-3 vector operations per (sample, center,
+    feature); BLAS spends one at close to its peak but pays a pass over the
+    dot products.  One fused pass, single thread, CPU time (ms), at 16 MiB of
+    float32 (n = 2^22 / d), tiled / row-major / BLAS:
+
+    ======  =====================  =====================  ====================
+    d       k = 4                  k = 8                  k = 16
+    ======  =====================  =====================  ====================
+    16      12.3 / 9.4 / 9.3       16.4 / 14.0 / 11.1     24.3 / 25.6 / 16.9
+    32      10.5 / 7.3 / 7.3       13.7 / 11.6 / 8.4      19.5 / 20.3 / 12.2
+    64      9.5 / 5.4 / 5.6        12.1 / 8.6 / 6.8       17.7 / 15.7 / 15.4
+    128     8.3 / 4.5 / 5.0        10.5 / 6.9 / 6.0       15.9 / 12.5 / 8.7
+    512     15.3 / 5.7 / 5.6       20.2 / 7.5 / 7.1       --
+    ======  =====================  =====================  ====================
+
+    and BLAS at 0.6-0.7 of the tiled kernel for k = 32 and 64 at d = 16 to 512.
+    In float64 BLAS wins later: row-major / BLAS 9.0 / 10.9 at d=32 k=4, 11.8
+    / 17.2 at d=64 k=8, 19.7 / 17.6 at d=128 k=16, and BLAS 25.7 against the
+    tiled 34.8 at d=16 k=16.  So BLAS from d = 16 and k = 8 in float32, k = 16
+    in float64 (``python`` scratch timing of the three kernels on
+    ``benchmarks._shapes.make_data`` data; the transposed copy of X that the
+    BLAS path keeps is made once per fit and not counted).
+    """
+    if n_features < 16:
+        return False
+    return n_clusters >= (8 if np.dtype(dtype) == np.float32 else 16)
+
+
+def pruning_uses_gemm(n_clusters: int, n_features: int) -> bool:
+    """Whether Hamerly's and Yinyang's passes may go through BLAS.
+
+    Their BLAS passes were measured from k = 32 on (``auto_algorithm``), and
+    only there do they run.
     """
     return n_clusters >= 32 and n_features >= 16
 
@@ -65,11 +94,10 @@ def rows_kernels_apply(n_clusters: int, n_features: int) -> bool:
     rows / tiled, float32: 0.55 at d=128 k=4, 0.59 at d=64 k=4, 0.72 at d=32
     k=4, 0.43 at d=512 k=8, 0.79-0.86 at d=128 k=16, but 1.04-1.08 at d=32
     k=16 and 0.92 at d=16 k=8 (float64 0.55, 0.75 and 0.90 at d=128 k=4, d=128
-    k=16, d=32 k=16).
+    k=16, d=32 k=16); 0.77 at d=16 k=4.  Where BLAS wins (``use_gemm``), the
+    direct kernels only serve the passes that do not go through it.
     """
-    if n_features < 32:
-        return False
-    return n_clusters <= (8 if n_features < 64 else 16)
+    return n_features >= 16 and n_clusters <= 16
 
 
 def direct_kernels(X: np.ndarray, n_clusters: int) -> DirectKernels:
@@ -141,7 +169,7 @@ def auto_algorithm(n_clusters: int, n_features: int) -> str:
 
     All of them give identical results.
     """
-    if not use_gemm(n_clusters, n_features):
+    if not pruning_uses_gemm(n_clusters, n_features):
         return "lloyd"
     if n_clusters >= 128 and n_clusters * n_features >= 16384:
         return "yinyang"

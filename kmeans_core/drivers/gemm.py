@@ -58,7 +58,7 @@ class Workspace:
         self.sums = np.empty((n_clusters, n_features))
         self.weights = np.empty(n_clusters)
         self.center_shift = np.empty(n_clusters)
-        self.gemm = use_gemm(n_clusters, n_features)
+        self.gemm = use_gemm(n_clusters, n_features, X.dtype)
         self.reference = reference
         # The labels that the partial sums were last computed for, when the
         # caller keeps them (``loop.run`` does): blocks whose labels did not
@@ -76,8 +76,15 @@ class Workspace:
 
 
 def slab_bounds(starts: np.ndarray, n_clusters: int, itemsize: int) -> list[int]:
-    """Indices of the blocks that start each GEMM slab (whole blocks per slab)."""
+    """Indices of the blocks that start each GEMM slab (whole blocks per slab).
+
+    A slab holds at most ``GEMM_SLAB_BYTES`` of scores and an eighth of the
+    rows: at small k the first limit alone gave one slab for all of X, which
+    left every worker thread but one idle.  Slabs only group blocks, whose
+    sums are their own, so the cut changes no result.
+    """
     max_rows = max(1, GEMM_SLAB_BYTES // (n_clusters * itemsize))
+    max_rows = min(max_rows, max(1, -(-int(starts[-1]) // 8)))
     bounds = [0]
     n_blocks = starts.shape[0] - 1
     for b in range(1, n_blocks):

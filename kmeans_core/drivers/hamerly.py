@@ -19,6 +19,7 @@ from .._kernels.hamerly import (
     hamerly_shift_bounds,
 )
 from .bounds import BoundedSteps, center_half_distances
+from .dispatch import pruning_uses_gemm
 from .gemm import Workspace, for_each_gemm_slab
 from .loop import RunResult, run
 
@@ -26,7 +27,7 @@ from .loop import RunResult, run
 class HamerlySteps(BoundedSteps):
     """Hamerly: one upper and one lower bound per sample.
 
-    On Lloyd's BLAS shapes (``dispatch.use_gemm``) the first assignment, and
+    On Lloyd's BLAS shapes (``dispatch.pruning_uses_gemm``) the first assignment, and
     every pass in which more than ``HAMERLY_GEMM_SHARE`` of the rows fail the
     bound test after the centers moved, score every row through BLAS
     (``hamerly_bounds_from_dots``); the other passes search the rows in doubt
@@ -35,7 +36,10 @@ class HamerlySteps(BoundedSteps):
     (float32).
     """
 
-    uses_gemm = True
+    @staticmethod
+    def uses_gemm(n_clusters: int, n_features: int, dtype: np.dtype) -> bool:
+        return pruning_uses_gemm(n_clusters, n_features)
+
     _shift_bounds = staticmethod(hamerly_shift_bounds)
 
     def __init__(

@@ -21,7 +21,9 @@ from .loop import RunResult, run
 class LloydSteps:
     """Exhaustive assignment: the fused direct kernel or the GEMM path."""
 
-    uses_gemm = True
+    @staticmethod
+    def uses_gemm(n_clusters: int, n_features: int, dtype: np.dtype) -> bool:
+        return use_gemm(n_clusters, n_features, dtype)
 
     def __init__(
         self, X: np.ndarray, sample_weight: np.ndarray, n_clusters: int, ws: Workspace
@@ -72,7 +74,7 @@ def run_lloyd(
     n_clusters = centers_init.shape[0]
     one_block = block_starts(n_samples, n_clusters, n_features).shape[0] == 2
     if (
-        not use_gemm(n_clusters, n_features)
+        not use_gemm(n_clusters, n_features, X.dtype)
         and one_block
         and not options.get("verbose")
         and not options.get("record_history")

@@ -26,6 +26,7 @@ from .._kernels.yinyang_blas import (
 )
 from .._threads import run_in_workers, single_threaded_blas
 from .bounds import BoundedSteps, round_up
+from .dispatch import pruning_uses_gemm
 from .gemm import Workspace, dots_from_rows, for_each_gemm_slab, gemm_expansion
 from .lloyd import run_lloyd
 from .loop import RunResult, run
@@ -34,7 +35,7 @@ from .loop import RunResult, run
 class YinyangSteps(BoundedSteps):
     """Yinyang: upper bound plus one lower bound per group of centers.
 
-    On Lloyd's BLAS shapes (``dispatch.use_gemm``) the first assignment is a
+    On Lloyd's BLAS shapes (``dispatch.pruning_uses_gemm``) the first assignment is a
     full pass through BLAS that sets every bound.  A later pass whose group
     searches would compute more than a ``1 / YINYANG_GEMM_SPEEDUP`` share of
     the distances from its rows in doubt to all k centers scores those rows
@@ -43,7 +44,9 @@ class YinyangSteps(BoundedSteps):
     groups whose bounds fail.
     """
 
-    uses_gemm = True
+    @staticmethod
+    def uses_gemm(n_clusters: int, n_features: int, dtype: np.dtype) -> bool:
+        return pruning_uses_gemm(n_clusters, n_features)
 
     def __init__(
         self, X: np.ndarray, sample_weight: np.ndarray, n_clusters: int, ws: Workspace

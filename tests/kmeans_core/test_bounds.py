@@ -17,7 +17,12 @@ import numpy as np
 import pytest
 
 from kmeans_core._kernels.common import update_previous_labels
-from kmeans_core.drivers import Workspace, gemm_reference, use_gemm
+from kmeans_core.drivers import (
+    Workspace,
+    gemm_reference,
+    pruning_uses_gemm,
+    use_gemm,
+)
 from kmeans_core.drivers.elkan import ElkanSteps
 from kmeans_core.drivers.hamerly import HamerlySteps
 from kmeans_core.drivers.loop import update_centers
@@ -59,7 +64,7 @@ def _check_whole_run(steps_class, X, centers_init, max_iter=60):
     n_samples, n_features = X.shape
     n_clusters = centers_init.shape[0]
     weights = np.ones(n_samples, dtype=X.dtype)
-    gemm = use_gemm(n_clusters, n_features)
+    gemm = pruning_uses_gemm(n_clusters, n_features)
     ws = Workspace(X, n_clusters, gemm_reference(X) if gemm else None)
     ws.gemm = gemm
     steps = steps_class(X, weights, n_clusters, ws)

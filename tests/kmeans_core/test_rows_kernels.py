@@ -134,16 +134,16 @@ def test_assign_equals_the_tiled_kernel_bit_for_bit(dtype, n, d, k):
 @pytest.mark.parametrize(
     ("n_features", "n_clusters", "rows"),
     [
-        (16, 4, False),
-        (32, 8, True),
-        (32, 16, False),
-        (64, 16, True),
+        (16, 4, True),
+        (32, 16, True),
         (512, 2, True),
         (64, 17, False),
+        (15, 4, False),
         (9, 2, False),
     ],
 )
 def test_dispatch_picks_the_row_kernels_by_shape(n_features, n_clusters, rows):
+    """Where the direct kernels serve (``use_gemm`` decides first)."""
     chosen = direct_kernels(np.zeros((3, n_features), np.float32), n_clusters)
     kernel = getattr(chosen.assign_accumulate, "func", chosen.assign_accumulate)
     assert (kernel is rows_assign_accumulate) == rows
@@ -167,3 +167,21 @@ def test_whole_fits_do_not_depend_on_the_direct_kernel(monkeypatch, dtype, algor
     np.testing.assert_array_equal(fits[0].cluster_centers_, fits[1].cluster_centers_)
     assert fits[0].n_iter_ == fits[1].n_iter_
     assert fits[0].inertia_ == fits[1].inertia_
+
+
+@pytest.mark.parametrize(
+    ("n_clusters", "n_features", "dtype", "gemm"),
+    [
+        (8, 16, np.float32, True),
+        (7, 16, np.float32, False),
+        (8, 16, np.float64, False),
+        (16, 16, np.float64, True),
+        (1024, 15, np.float32, False),
+    ],
+)
+def test_lloyd_takes_the_blas_path_from_the_measured_crossover(
+    n_clusters, n_features, dtype, gemm
+):
+    assert dispatch.use_gemm(n_clusters, n_features, dtype) == gemm
+    # The pruned variants keep the range where their BLAS passes were measured.
+    assert not dispatch.pruning_uses_gemm(min(n_clusters, 31), n_features)

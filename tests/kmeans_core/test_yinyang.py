@@ -15,7 +15,13 @@ from numba import njit
 from kmeans_core._kernels.lloyd import best_two_scores
 from kmeans_core._kernels.yinyang import yinyang_init_bounds
 from kmeans_core._kernels.yinyang_blas import best_two_scores_by_group
-from kmeans_core.drivers import Workspace, run_lloyd, run_yinyang, use_gemm
+from kmeans_core.drivers import (
+    Workspace,
+    pruning_uses_gemm,
+    run_lloyd,
+    run_yinyang,
+    use_gemm,
+)
 from kmeans_core.drivers import yinyang as yinyang_driver
 from kmeans_core.drivers.loop import run
 from kmeans_core.drivers.yinyang import (
@@ -66,7 +72,7 @@ def _steps(X, centers, w):
     n, d = X.shape
     k = centers.shape[0]
     ws = Workspace(X, k, X.mean(axis=0))
-    ws.gemm = use_gemm(k, d)
+    ws.gemm = pruning_uses_gemm(k, d)
     return YinyangSteps(X, w, k, ws)
 
 

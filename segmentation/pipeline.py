@@ -22,9 +22,9 @@ from segmentation.scaling import SCALE_METHODS, Scaler, fit_scaler
 from segmentation.selection import (
     SILHOUETTE_SAMPLE,
     KSelection,
-    _kmeans,
-    _sweep,
     default_n_init,
+    new_kmeans,
+    sweep,
 )
 
 __all__ = ["SegmentationResult", "segment"]
@@ -253,7 +253,7 @@ def segment(
     selection = None
     if auto:
         try:
-            selection, models = _sweep(
+            selection, models = sweep(
                 Z, k_range, n_init=n_init, random_state=random_state, progress=progress
             )
         except ValueError as exc:
@@ -263,7 +263,7 @@ def segment(
     t2 = time.perf_counter()
     if not auto:
         k = int(k)
-        model = _kmeans(k, n_init, random_state).fit(Z)
+        model = new_kmeans(k, n_init, random_state).fit(Z)
     raw_labels = np.asarray(model.labels_, dtype=np.int64)
     labels, centers_scaled = _relabel(raw_labels, np.asarray(model.cluster_centers_))
     t3 = time.perf_counter()

@@ -180,7 +180,8 @@ def default_n_init(n: int) -> int:
     return 1
 
 
-def _kmeans(k: int, n_init: int, seed: int):
+def new_kmeans(k: int, n_init: int, seed: int | None):
+    """An unfitted :class:`kmeans_core.KMeans` with the layer's settings."""
     # Imported here so that loading and profiling never pay the JIT start-up.
     from kmeans_core import KMeans
 
@@ -196,7 +197,7 @@ def _sample(n: int, size: int, rng: np.random.Generator) -> np.ndarray | None:
 def _inertia(X: np.ndarray, k: int, n_init: int, seed: int) -> float:
     if k == 1:
         return float(np.sum((X - X.mean(axis=0)) ** 2))
-    return float(_kmeans(k, n_init, seed).fit(X).inertia_)
+    return float(new_kmeans(k, n_init, seed).fit(X).inertia_)
 
 
 def gap_statistic(
@@ -261,7 +262,7 @@ def _gap_choice(ks: Sequence[int], gap: np.ndarray, se: np.ndarray) -> int | Non
     return None
 
 
-def _sweep(
+def sweep(
     X: np.ndarray,
     k_range: tuple[int, int] = (2, 10),
     *,
@@ -269,7 +270,11 @@ def _sweep(
     random_state: int | None = 0,
     progress: bool = False,
 ) -> tuple[KSelection, dict[int, object]]:
-    """Run the sweep; return the evidence and the fitted model of every k."""
+    """Run the sweep; return the evidence and the fitted model of every k.
+
+    :func:`select_k` returns the evidence only; the pipeline calls this to
+    reuse the chosen k's fit instead of fitting it again.
+    """
     start = time.perf_counter()
     X = np.ascontiguousarray(X, dtype=np.float64)
     n = X.shape[0]
@@ -298,7 +303,7 @@ def _sweep(
     # Each k costs one full fit plus the gap references: count both halves.
     with ProgressBar(2 * len(ks), "choosing k", enabled=progress) as bar:
         for i, k in enumerate(ks):
-            model = _kmeans(k, n_init, int(seeds[i])).fit(X)
+            model = new_kmeans(k, n_init, int(seeds[i])).fit(X)
             models[k] = model
             labels = np.asarray(model.labels_)
             inertia[i] = model.inertia_
@@ -438,6 +443,6 @@ def select_k(
     -------
     KSelection
     """
-    return _sweep(
+    return sweep(
         X, k_range, n_init=n_init, random_state=random_state, progress=progress
     )[0]

@@ -15,26 +15,12 @@ from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from segmentation.report import _fmt
+from segmentation.report.formatting import IMAGE_CAPTIONS, fmt
 
 if TYPE_CHECKING:  # pragma: no cover
     from segmentation.pipeline import SegmentationResult
 
-__all__ = ["IMAGE_CAPTIONS", "render_report_html", "write_report_html"]
-
-# Caption of every plot file that save_plots may write, in reading order.
-IMAGE_CAPTIONS = {
-    "k_selection.png": "Elbow curve and the other criteria for choosing k",
-    "segment_sizes.png": "Customers per segment",
-    "segments_2d.png": "Segments on the two most distinctive features "
-    "(red squares: centroids)",
-    "segments_3d.png": "Segments in three dimensions",
-    "segments_pca.png": "Segments on the first two principal components",
-    "profile_heatmap.png": "Segment profiles as z-scores",
-    "snake_plot.png": "Snake plot of normalised segment means",
-    "radar_chart.png": "Radar chart: segment means within each column's range",
-    "silhouette.png": "Silhouette of every customer, per segment",
-}
+__all__ = ["render_report_html", "write_report_html"]
 
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;
@@ -157,10 +143,10 @@ def _selection(result: SegmentationResult, images: Mapping[str, bytes]) -> str:
     rows = []
     for i, k in enumerate(sel.ks):
         rows.append(
-            [str(k), _fmt(sel.inertia[i]),
-             _fmt(sel.silhouette[i]), _fmt(sel.calinski_harabasz[i]),
-             _fmt(sel.davies_bouldin[i]),
-             f"{_fmt(sel.gap[i])} ± {_fmt(sel.gap_se[i])}"]
+            [str(k), fmt(sel.inertia[i]),
+             fmt(sel.silhouette[i]), fmt(sel.calinski_harabasz[i]),
+             fmt(sel.davies_bouldin[i]),
+             f"{fmt(sel.gap[i])} ± {fmt(sel.gap_se[i])}"]
         )  # fmt: skip
     out.append(_table(head, rows, highlight=sel.ks.index(sel.k)))
     notes = [f"{sel.n_init} k-means++ restarts per k"]
@@ -184,13 +170,11 @@ def _profiles(result: SegmentationResult, colors: list[str]) -> str:
         rows.append(
             [f"{swatch}{s}", _e(p.name), str(int(prof.size[s])),
              f"{prof.share[s]:.0%}"]
-            + [f"{_e(_fmt(prof.mean.loc[s, c]))} ({prof.zscores.loc[s, c]:+.2f})"
+            + [f"{_e(fmt(prof.mean.loc[s, c]))} ({prof.zscores.loc[s, c]:+.2f})"
                for c in prof.columns]
         )  # fmt: skip
     out = [_table(head, rows, text_cols=2)]
-    pop = ", ".join(
-        f"{_e(c)} {_e(_fmt(prof.population_mean[c]))}" for c in prof.columns
-    )
+    pop = ", ".join(f"{_e(c)} {_e(fmt(prof.population_mean[c]))}" for c in prof.columns)
     out.append(f'<p class="lead">Population means: {pop}. z = (segment mean - '
                "population mean) / population SD.</p>")  # fmt: skip
     for col, table in prof.categorical.items():
@@ -233,7 +217,7 @@ def _parameters(result: SegmentationResult) -> str:
                       ("calinski_harabasz", "Calinski-Harabasz"),
                       ("davies_bouldin", "Davies-Bouldin")):  # fmt: skip
         if key in m:
-            items.append((name, _fmt(m[key])))
+            items.append((name, fmt(m[key])))
     if result.timings:
         items.append(
             ("seconds", ", ".join(f"{k} {v:.2f}" for k, v in result.timings.items()))

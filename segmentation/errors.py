@@ -1,0 +1,17 @@
+"""The two exception types of the segmentation layer.
+
+They live in a module of their own so that every other module (readers,
+columns, personas, model files) can raise them without importing the loader.
+"""
+
+from __future__ import annotations
+
+__all__ = ["DataError", "DataWarning"]
+
+
+class DataError(ValueError):
+    """The input data cannot be used; the message says why and how to fix it."""
+
+
+class DataWarning(UserWarning):
+    """The input data is usable but something in it deserves attention."""

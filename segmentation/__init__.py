@@ -8,8 +8,9 @@ actions. The main entry point is :func:`segmentation.pipeline.segment`; the
 Layout, in the order data flows through it:
 
 - :mod:`~segmentation.io` loads and validates a table, using
-  :mod:`~segmentation.readers` (files), :mod:`~segmentation.columns` (finding
-  columns by name or role) and :mod:`~segmentation.errors`;
+  :mod:`~segmentation.tables` (reading and writing files by extension),
+  :mod:`~segmentation.columns` (finding columns by name or role) and
+  :mod:`~segmentation.errors`;
 - :mod:`~segmentation.scaling`, :mod:`~segmentation.selection` (choosing k, with
   :mod:`~segmentation.knee` and :mod:`~segmentation.metrics`) and
   :mod:`~segmentation.pipeline` (the whole run);

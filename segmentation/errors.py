@@ -1,12 +1,12 @@
-"""The two exception types of the segmentation layer.
+"""The exception and warning types of the segmentation layer.
 
-They live in a module of their own so that every other module (readers,
+They live in a module of their own so that every other module (tables,
 columns, personas, model files) can raise them without importing the loader.
 """
 
 from __future__ import annotations
 
-__all__ = ["DataError", "DataWarning"]
+__all__ = ["DataError", "DataWarning", "StabilityWarning"]
 
 
 class DataError(ValueError):
@@ -15,3 +15,7 @@ class DataError(ValueError):
 
 class DataWarning(UserWarning):
     """The input data is usable but something in it deserves attention."""
+
+
+class StabilityWarning(UserWarning):
+    """A segment is unstable under resampling: treat its persona with caution."""

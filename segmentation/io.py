@@ -1,6 +1,6 @@
 """Loading and validating customer tables.
 
-:func:`load_customers` takes a file (read by :mod:`segmentation.readers`), a
+:func:`load_customers` takes a file (read by :mod:`segmentation.tables`), a
 DataFrame or an array, picks the feature columns (matched by
 :mod:`segmentation.columns`), checks that they are numbers and finite, and
 drops or refuses rows with missing values.
@@ -23,7 +23,7 @@ import pandas as pd
 
 from segmentation.columns import find_id_column, find_role_column, resolve_columns
 from segmentation.errors import DataError, DataWarning
-from segmentation.readers import read_table
+from segmentation.tables import read_table
 
 __all__ = [
     "DataError",
@@ -131,6 +131,7 @@ def load_customers(
     *,
     id_column: str | None = None,
     drop_missing: bool = False,
+    name: str | None = None,
 ) -> LoadedData:
     """Load a customer table and validate the clustering features.
 
@@ -147,6 +148,9 @@ def load_customers(
         ``id`` is recognised; ids are kept and never used as features.
     drop_missing : bool, default False
         Drop rows with a missing feature value instead of raising.
+    name : str, optional
+        What to call the data in messages; default the file name, ``"data"``
+        or ``"array"``.
 
     Returns
     -------
@@ -160,13 +164,13 @@ def load_customers(
         If ``source`` is of an unsupported type.
     """
     if isinstance(source, (str, Path)):
-        name = Path(source).name or str(source)
+        default_name = Path(source).name or str(source)
         frame = read_table(source, id_column=id_column)
     elif isinstance(source, pd.DataFrame):
-        name = "data"
+        default_name = "data"
         frame = source.copy()
     elif isinstance(source, np.ndarray):
-        name = "array"
+        default_name = "array"
         if source.ndim != 2:
             raise DataError(
                 f"expected a 2-D array of shape (n_customers, n_features), "
@@ -178,6 +182,7 @@ def load_customers(
             "data must be a CSV path, a pandas DataFrame or a 2-D numpy array, "
             f"not {type(source).__name__}"
         )
+    name = default_name if name is None else str(name)
     if frame.shape[1] == 0 or len(frame) == 0:
         raise DataError(f"{name} has no data rows; add one row per customer")
     frame.columns = [str(c) for c in frame.columns]

@@ -102,6 +102,10 @@ class KSelection:
         Sample sizes when the metric was computed on a sample.
     seconds : float
         Wall time of the sweep.
+    stability : numpy.ndarray or None
+        Mean bootstrap stability of each k's segments, when measured (by the
+        pipeline, after the sweep). It is evidence, not a vote: see
+        :mod:`segmentation.stability`.
     """
 
     ks: tuple[int, ...]
@@ -120,6 +124,7 @@ class KSelection:
     silhouette_sample: int | None
     gap_sample: int | None
     seconds: float = field(default=0.0, compare=False)
+    stability: np.ndarray | None = None
 
     @property
     def elbow_statement(self) -> str:
@@ -130,17 +135,17 @@ class KSelection:
         """The per-k metrics as a DataFrame indexed by k."""
         import pandas as pd
 
-        return pd.DataFrame(
-            {
-                "inertia": self.inertia,
-                "silhouette": self.silhouette,
-                "calinski_harabasz": self.calinski_harabasz,
-                "davies_bouldin": self.davies_bouldin,
-                "gap": self.gap,
-                "gap_se": self.gap_se,
-            },
-            index=pd.Index(self.ks, name="k"),
-        )
+        columns = {
+            "inertia": self.inertia,
+            "silhouette": self.silhouette,
+            "calinski_harabasz": self.calinski_harabasz,
+            "davies_bouldin": self.davies_bouldin,
+            "gap": self.gap,
+            "gap_se": self.gap_se,
+        }
+        if self.stability is not None:
+            columns["stability"] = self.stability
+        return pd.DataFrame(columns, index=pd.Index(self.ks, name="k"))
 
     def to_dict(self) -> dict:
         """JSON-ready summary (the ``k_selection`` object of summary.json)."""
@@ -167,6 +172,7 @@ class KSelection:
                 "davies_bouldin": floats(self.davies_bouldin),
                 "gap": floats(self.gap),
                 "gap_se": floats(self.gap_se),
+                "stability": None if self.stability is None else floats(self.stability),
             },
         }
 

@@ -17,7 +17,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from segmentation.model import save_model
 from segmentation.report.files import (
+    assignment_table,
     persona_table,
     write_profiles_csv,
     write_segments_csv,
@@ -34,6 +36,7 @@ __all__ = [
     "HTML_REPORT",
     "IMAGE_CAPTIONS",
     "OUTPUT_FILES",
+    "assignment_table",
     "persona_table",
     "render_report_html",
     "write_outputs",
@@ -44,7 +47,13 @@ __all__ = [
     "write_summary_json",
 ]
 
-OUTPUT_FILES = ("segments.csv", "profiles.csv", "report.md", "summary.json")
+OUTPUT_FILES = (
+    "segments.csv",
+    "profiles.csv",
+    "report.md",
+    "summary.json",
+    "model.json",
+)
 # Written besides OUTPUT_FILES unless plots=False (plus the PNGs that fit the
 # run; see segmentation.plots.save_plots).
 HTML_REPORT = "report.html"
@@ -53,7 +62,7 @@ HTML_REPORT = "report.html"
 def write_outputs(
     result: SegmentationResult, out_dir: str | Path, *, plots: bool = True
 ) -> dict[str, Path]:
-    """Write segments.csv, profiles.csv, report.md and summary.json into a folder.
+    """Write segments.csv, profiles.csv, report.md, summary.json, model.json.
 
     With ``plots=True`` (the default) also the PNG plots and the
     self-contained ``report.html``, and report.md links the plots; matplotlib
@@ -72,6 +81,7 @@ def write_outputs(
         "profiles.csv": write_profiles_csv(result, out / "profiles.csv"),
         "report.md": write_report_md(result, out / "report.md", list(images)),
         "summary.json": write_summary_json(result, out / "summary.json"),
+        "model.json": save_model(result, out / "model.json"),
     }
     if plots:
         paths[HTML_REPORT] = write_report_html(result, out / HTML_REPORT, images)

@@ -17,8 +17,11 @@ Layout, in the order data flows through it:
 - :mod:`~segmentation.profiles` (per-segment statistics) and
   :mod:`~segmentation.personas` (``catalogue``: names and actions as data;
   ``rules``: how one is picked);
+- :mod:`~segmentation.stability` (bootstrap stability of each segment);
 - :mod:`~segmentation.plots` (one module per kind of plot) and
-  :mod:`~segmentation.report` (CSV/JSON, Markdown and HTML writers).
+  :mod:`~segmentation.report` (CSV/JSON, Markdown and HTML writers);
+- :mod:`~segmentation.model` (``model.json``: :func:`load_model` and
+  ``.assign`` put new customers into a run's segments).
 
 The clustering engine is imported lazily (inside :mod:`segmentation.pipeline`
 and :mod:`segmentation.selection`), so loading, validating and profiling data
@@ -26,11 +29,14 @@ does not pay for compiling the k-means kernels.
 """
 
 from segmentation.io import DataError, load_customers, read_table, resolve_columns
+from segmentation.model import SegmentationModel, load_model
 
 __all__ = [
     "DataError",
+    "SegmentationModel",
     "SegmentationResult",
     "load_customers",
+    "load_model",
     "make_customers",
     "read_table",
     "resolve_columns",

@@ -34,6 +34,7 @@ __all__ = [
     "STABILITY_MAX_ROWS",
     "STABLE",
     "Stability",
+    "band_ranges",
     "best_jaccard",
     "bootstrap_stability",
     "stability_band",
@@ -52,6 +53,20 @@ STABLE = 0.75
 # takes a few milliseconds per restart, so the default 20 resamples cost
 # seconds rather than minutes on any table.
 STABILITY_MAX_ROWS = 5_000
+
+
+def band_ranges() -> list[tuple[str, str, str]]:
+    """``(range, name, meaning)`` of each band, highest first ("0.75–0.85")."""
+    out = []
+    for i, (low, name, meaning) in enumerate(BANDS):
+        if i == 0:
+            span = f"≥ {low}"
+        elif low == 0:
+            span = f"< {BANDS[i - 1][0]}"
+        else:
+            span = f"{low}–{BANDS[i - 1][0]}"
+        out.append((span, name, meaning))
+    return out
 
 
 def stability_band(value: float) -> str:

@@ -9,6 +9,8 @@ plot; change a plot in its module:
 - :mod:`~segmentation.plots.style`: palette, centroid style, new figures;
 - :mod:`~segmentation.plots.k_choice`: elbow curve and k-selection panels;
 - :mod:`~segmentation.plots.scatter`: 2-D, 3-D and PCA scatters;
+- :mod:`~segmentation.plots.labels`: centroid labels that avoid each other,
+  titles wrapped to fit;
 - :mod:`~segmentation.plots.profiles`: sizes, heatmap, snake, radar,
   silhouette.
 """
@@ -19,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from segmentation.plots.k_choice import elbow_plot, selection_plot
+from segmentation.plots.labels import fit_text, place_labels
 from segmentation.plots.profiles import (
     SILHOUETTE_PLOT_MAX,
     profile_heatmap,
@@ -50,10 +53,12 @@ __all__ = [
     "PALETTE",
     "SILHOUETTE_PLOT_MAX",
     "elbow_plot",
+    "fit_text",
     "new_axes",
     "new_figure",
     "pca",
     "pca_plot",
+    "place_labels",
     "profile_heatmap",
     "radar_chart",
     "save_plots",
@@ -100,6 +105,7 @@ def save_plots(
     paths = {}
     for name, draw in jobs:
         fig = draw()
+        fit_text(fig)  # a title too wide for its figure is wrapped, not cut off
         fig.savefig(out / name, dpi=dpi)
         paths[name] = out / name
     return paths

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from segmentation.plots.labels import fit_text, place_labels
 from segmentation.plots.style import CENTROID_STYLE, new_axes, segment_colors
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -26,8 +27,13 @@ def scatter_segments(
     ax: Axes | None = None,
     xlabel: str = "",
     ylabel: str = "",
+    title: str = "",
 ) -> Axes:
     """A 2-D scatter coloured by segment, centroids as red squares.
+
+    Centroid labels are placed so that no two overlap and each stays inside
+    the axes (:func:`segmentation.plots.labels.place_labels`); a title or
+    axis label too wide for the figure is wrapped, never cut off.
 
     Parameters
     ----------
@@ -39,12 +45,13 @@ def scatter_segments(
     names : sequence of str, optional
         Written beside each centroid (e.g. persona names).
     ax : Axes, optional
-    xlabel, ylabel : str
+    xlabel, ylabel, title : str
 
     Returns
     -------
     Axes
-        One PathCollection per segment (``gid="segment-<s>"``), in order.
+        One PathCollection per segment (``gid="segment-<s>"``), in order, and
+        the labels as annotations ``gid="centroid-label-<s>"``.
     """
     ax = new_axes(ax)
     points = np.asarray(points, dtype=float)
@@ -57,16 +64,16 @@ def scatter_segments(
                    label=names[s] if names is not None else f"segment {s}")  # fmt: skip
     ax.plot(centers[:, 0], centers[:, 1], gid="centroids", label="centroids",
             **CENTROID_STYLE)  # fmt: skip
-    if names is not None:
-        for s in range(k):
-            ax.annotate(names[s], centers[s], xytext=(7, 7),
-                        textcoords="offset points", fontsize=8, weight="bold",
-                        bbox={"boxstyle": "round,pad=0.2", "fc": "white",
-                              "ec": segment_colors(k)[s], "alpha": 0.85})  # fmt: skip
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
+    ax.set_title(title)
     # Outside the axes, so the legend never hides points.
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
+    # Labels last: they are placed on the final layout, which wrapping a
+    # long title changes.
+    fit_text(ax.figure)
+    if names is not None:
+        place_labels(ax, centers, [str(n) for n in names], segment_colors(k))
     return ax
 
 
@@ -103,11 +110,10 @@ def scatter_2d(
     if x is None or y is None:
         x, y = _defining_features(result, 2)
     xy = result.data[[x, y]].to_numpy(dtype=float)
-    ax = scatter_segments(xy, result.labels, _segment_means(result, [x, y]),
-                          result.persona_names, ax=ax, xlabel=str(x),
-                          ylabel=str(y))  # fmt: skip
-    ax.set_title(f"Segments: {y} against {x}")
-    return ax
+    return scatter_segments(xy, result.labels, _segment_means(result, [x, y]),
+                            result.persona_names, ax=ax, xlabel=str(x),
+                            ylabel=str(y),
+                            title=f"Segments: {y} against {x}")  # fmt: skip
 
 
 def scatter_3d(
@@ -177,9 +183,11 @@ def pca_plot(result: SegmentationResult, ax: Axes | None = None) -> Axes:
     """The clustered (scaled) data on its first two principal components."""
     scores, comps, ratio, mean = pca(result.X_scaled, 2)
     centers = (np.asarray(result.centers_scaled) - mean) @ comps.T
-    ax = scatter_segments(scores, result.labels, centers, result.persona_names,
-                          ax=ax, xlabel=f"PC1 ({ratio[0]:.0%} of variance)",
-                          ylabel=f"PC2 ({ratio[1]:.0%} of variance)")  # fmt: skip
-    ax.set_title(f"Segments on the first two principal components of "
-                 f"{len(result.features)} features")  # fmt: skip
-    return ax
+    title = (
+        f"Segments on the first two principal components of "
+        f"{len(result.features)} features"
+    )
+    return scatter_segments(scores, result.labels, centers, result.persona_names,
+                            ax=ax, xlabel=f"PC1 ({ratio[0]:.0%} of variance)",
+                            ylabel=f"PC2 ({ratio[1]:.0%} of variance)",
+                            title=title)  # fmt: skip

@@ -8,7 +8,17 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["IMAGE_CAPTIONS", "fmt"]
+from segmentation.stability import STABLE, band_ranges
+
+__all__ = ["IMAGE_CAPTIONS", "STABILITY_BANDS_TEXT", "fmt"]
+
+# How to read a stability value, for both reports (Hennig, 2007).
+STABILITY_BANDS_TEXT = (
+    "Stability is the mean Jaccard overlap (0 to 1) between a segment and its "
+    "best match when the customers are resampled and re-clustered: "
+    + "; ".join(f"{span} {name} ({meaning})" for span, name, meaning in band_ranges())
+    + f". Treat the persona of a segment below {STABLE} with caution."
+)
 
 # Caption of every plot file that save_plots may write, in reading order.
 IMAGE_CAPTIONS = {

@@ -15,7 +15,8 @@ from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from segmentation.report.formatting import IMAGE_CAPTIONS, fmt
+from segmentation.report.formatting import IMAGE_CAPTIONS, STABILITY_BANDS_TEXT, fmt
+from segmentation.stability import stability_band
 
 if TYPE_CHECKING:  # pragma: no cover
     from segmentation.pipeline import SegmentationResult
@@ -56,7 +57,13 @@ figcaption{color:#4a4f57;font-size:14px;text-align:center;margin-top:6px}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px;background:#fff;
  padding:12px 16px;border-radius:8px}dt{color:#4a4f57}dd{margin:0}
 code{background:#eceef1;padding:1px 4px;border-radius:3px}
+.badge{display:inline-block;font-size:13px;font-weight:600;padding:1px 8px;
+ border-radius:10px;margin:6px 0 0;color:#fff;background:var(--b)}
+.b-highly-stable{--b:#007A5A}.b-stable{--b:#0072B2}.b-doubtful{--b:#8F6000}
+.b-dissolved{--b:#B34700}
 """
+# Badge colours per stability band: the palette's green, blue, orange and
+# vermillion, darkened until white text on them passes WCAG AA (4.5:1).
 
 # Nothing may load from anywhere: images only as data: URIs, styles inline.
 _CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
@@ -116,11 +123,43 @@ def _cards(result: SegmentationResult, colors: list[str]) -> str:
             f'<div class="meta">Segment {s} &middot; {int(prof.size[s])} customers '
             f"&middot; {share:.0%}</div>"
             f'<div class="bar"><span style="width:{100 * share:.1f}%"></span></div>'
+            f"{_badge(result, s)}"
             f"<p>{_e(p.description)}</p><b>Recommended actions</b>"
             f"<ul>{actions}</ul></section>"
         )
     out.append("</div>")
     return "".join(out)
+
+
+def _badge(result: SegmentationResult, s: int) -> str:
+    """The stability badge of segment ``s`` ("" when not measured)."""
+    if result.stability is None:
+        return ""
+    value = float(result.stability.per_segment[s])
+    band = stability_band(value)
+    return (
+        f'<span class="badge b-{band.replace(" ", "-")}" data-stability="{value:.3f}"'
+        f' title="bootstrap stability">stability {value:.2f} &middot; {band}</span>'
+    )
+
+
+def _stability(result: SegmentationResult, colors: list[str]) -> str:
+    st = result.stability
+    if st is None:
+        return ""
+    rows = []
+    for p in result.personas:
+        s = p.segment
+        swatch = f'<span class="swatch" style="--c:{colors[s]}"></span>'
+        rows.append(
+            [f"{swatch}{s}", _e(p.name), f"{st.per_segment[s]:.2f}", _badge(result, s)]
+        )
+    return (
+        '<h2 id="stability">Segment stability</h2>'
+        + _table(["segment", "persona", "stability", "band"], rows, text_cols=2)
+        + f"<p>{_e(STABILITY_BANDS_TEXT)}</p>"
+        + f'<p class="lead">({_e(st.how())}.)</p>'
+    )
 
 
 def _selection(result: SegmentationResult, images: Mapping[str, bytes]) -> str:
@@ -148,6 +187,11 @@ def _selection(result: SegmentationResult, images: Mapping[str, bytes]) -> str:
              fmt(sel.davies_bouldin[i]),
              f"{fmt(sel.gap[i])} ± {fmt(sel.gap_se[i])}"]
         )  # fmt: skip
+    if sel.stability is not None:
+        # Mean stability per k: evidence beside the vote, not part of it.
+        head.append("stability (mean)")
+        for row, value in zip(rows, sel.stability, strict=True):
+            row.append(f"{value:.2f}")
     out.append(_table(head, rows, highlight=sel.ks.index(sel.k)))
     notes = [f"{sel.n_init} k-means++ restarts per k"]
     if sel.silhouette_sample:
@@ -284,6 +328,7 @@ def render_report_html(
     if plots:
         parts += ["<h2>Pictures</h2>", '<div class="plots">', *plots, "</div>"]
     parts += [
+        _stability(result, colors),
         "<h2>Segment profiles (original units)</h2>",
         _profiles(result, colors),
         "<h2>Data quality</h2>",

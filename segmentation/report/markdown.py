@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from segmentation.report.formatting import IMAGE_CAPTIONS, fmt
+from segmentation.report.formatting import IMAGE_CAPTIONS, STABILITY_BANDS_TEXT, fmt
+from segmentation.stability import stability_band
 
 if TYPE_CHECKING:  # pragma: no cover
     from segmentation.pipeline import SegmentationResult
@@ -75,6 +76,11 @@ def write_report_md(
             ]
             for i, k in enumerate(sel.ks)
         ]
+        if sel.stability is not None:
+            # Mean stability per k: evidence beside the vote, not part of it.
+            head.append("stability (mean)")
+            for row, value in zip(rows, sel.stability, strict=True):
+                row.append(f"{value:.2f}")
         lines += _md_table(head, rows)
         notes = []
         if sel.silhouette_sample:
@@ -94,11 +100,13 @@ def write_report_md(
             f"### {_md(p.name)} (segment {s}: {int(prof.size[s])} customers, "
             f"{prof.share[s]:.0%})",
             "",
+            *_stability_badge(result, s),
             _md(p.description),
             "",
             *(f"- {_md(a)}" for a in p.actions),
             "",
         ]
+    lines += _stability_section(result)
     lines += ["## Segment profiles (means in original units)", ""]
     head = ["segment", "persona", "size", "share"] + [f"{c} (z)" for c in prof.columns]
     rows = [
@@ -136,3 +144,31 @@ def write_report_md(
     ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+def _stability_badge(result: SegmentationResult, s: int) -> list[str]:
+    if result.stability is None:
+        return []
+    value = result.stability.per_segment[s]
+    return [f"**Stability: {value:.2f} ({stability_band(value)})**", ""]
+
+
+def _stability_section(result: SegmentationResult) -> list[str]:
+    st = result.stability
+    if st is None:
+        return []
+    rows = [
+        [str(p.segment), p.name, f"{st.per_segment[p.segment]:.2f}",
+         stability_band(st.per_segment[p.segment])]
+        for p in result.personas
+    ]  # fmt: skip
+    return [
+        "## Segment stability",
+        "",
+        *_md_table(["segment", "persona", "stability", "band"], rows),
+        "",
+        _md(STABILITY_BANDS_TEXT),
+        "",
+        f"({_md(st.how())}.)",
+        "",
+    ]

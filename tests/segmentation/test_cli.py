@@ -84,7 +84,7 @@ def test_bad_input_exits_2_with_one_line(tmp_path, capsys, case):
         (["run", "x.csv", "--scale", "log", "--out", "o"], "invalid choice: 'log'"),
         (["run", "x.csv"], "the following arguments are required: --out"),
         (["frobnicate"], "invalid choice"),
-        ([], "the following arguments are required: {run,demo}"),
+        ([], "the following arguments are required: {run,demo,assign}"),
     ],
 )
 def test_usage_errors_exit_2_with_one_line(capsys, argv, message):

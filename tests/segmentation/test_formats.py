@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from segmentation import segment
+from segmentation import segment, tables
 from segmentation.cli import main
 from segmentation.io import DataError
 from segmentation.tables import read_table, write_table
@@ -110,3 +110,38 @@ def test_write_table_leaves_no_partial_file_on_failure(tmp_path):
     with pytest.raises(OSError, match="disk full"):
         write_table(Exploding({"a": [1]}), tmp_path / "out.csv")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_assign_names_the_extra_for_a_missing_reader(tmp_path, capsys, monkeypatch):
+    folder = tmp_path / "model"
+    argv = ["demo", "--n", "60", "--no-plots", "--stability-resamples", "0"]
+    assert main([*argv, "--out", str(folder)]) == 0
+    pd.read_csv(folder / "customers.csv").to_parquet(tmp_path / "new.parquet")
+    capsys.readouterr()
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    target = tmp_path / "assigned.csv"
+    code = main(["assign", str(folder), str(tmp_path / "new.parquet"), "--out",
+                 str(target)])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "kmeans-core[formats]" in err
+    assert not target.exists()
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_unquoted_ragged_check_agrees_with_csv_reader(seed):
+    # Random tables of ordinary, blank, space-only, short and long rows, with
+    # LF or CRLF endings: the fast path must give csv.reader's answer.
+    rng = np.random.default_rng(seed)
+    pieces = ["1,2,3", "4,5,6", "", "   ", "7,8", "9,10,11,12", " , ,", "x,y,z"]
+    for _ in range(30):
+        rows = ["a,b,c", *rng.choice(pieces, size=rng.integers(1, 8))]
+        text = ("\r\n" if rng.random() < 0.5 else "\n").join(rows)
+        fast = _outcome(tables._check_ragged_unquoted, text)
+        assert fast == _outcome(tables._check_ragged_csv, text), text
+
+
+def _outcome(check, text):
+    try:
+        return [int(v) for v in check(text, ",", "t")]
+    except DataError as exc:
+        return str(exc)

@@ -110,7 +110,17 @@ def _floats(values) -> list:
 
 
 def model_dict(result: SegmentationResult) -> dict:
-    """The JSON-ready model of a run (the content of ``model.json``)."""
+    """The JSON-ready model of a run (the content of ``model.json``).
+
+    Parameters
+    ----------
+    result : SegmentationResult
+
+    Returns
+    -------
+    dict
+        See the module docstring for the fields.
+    """
     from kmeans_core import __version__
 
     _, distance = nearest_centers(result.X_scaled, result.centers_scaled)
@@ -174,7 +184,18 @@ def _json(value: object, indent: str = "") -> str:
 
 
 def save_model(result: SegmentationResult, path: str | Path) -> Path:
-    """Write :func:`model_dict` as readable JSON; returns the path."""
+    """Write :func:`model_dict` as readable JSON.
+
+    Parameters
+    ----------
+    result : SegmentationResult
+    path : str or Path
+        Usually ``<output folder>/model.json``.
+
+    Returns
+    -------
+    Path
+    """
     path = Path(path)
     path.write_text(_json(model_dict(result)) + "\n", encoding="utf-8")
     return path
@@ -331,7 +352,24 @@ def _matrix(data: Mapping, key: str, shape: tuple[int, ...], where: str) -> np.n
 
 
 def model_from_dict(data: object, where: str = "model") -> SegmentationModel:
-    """Check a parsed ``model.json`` and build the model (see :func:`load_model`)."""
+    """Check a parsed ``model.json`` and build the model.
+
+    Parameters
+    ----------
+    data : object
+        The parsed JSON.
+    where : str
+        The file it came from, for messages.
+
+    Returns
+    -------
+    SegmentationModel
+
+    Raises
+    ------
+    DataError
+        If it is not one of ours, is from a newer schema, or is damaged.
+    """
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
         raise DataError(
             f"{where} is not a kmeans-segment model file (written by "

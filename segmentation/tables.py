@@ -298,6 +298,15 @@ def _read_text(path: Path, name: str, id_column: str | None) -> pd.DataFrame:
 def check_writable(path: str | Path) -> Path:
     """Check that :func:`write_table` can write ``path``, before any work.
 
+    Parameters
+    ----------
+    path : str or Path
+        The file to write.
+
+    Returns
+    -------
+    Path
+
     Raises
     ------
     DataError
@@ -337,6 +346,11 @@ def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
     Returns
     -------
     Path
+
+    Raises
+    ------
+    DataError
+        See :func:`check_writable`.
     """
     path = check_writable(path)
     suffix = path.suffix.lower()

@@ -18,6 +18,7 @@ from matplotlib.transforms import Bbox
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
+    from matplotlib.backend_bases import RendererBase
     from matplotlib.figure import Figure
 
 __all__ = ["fit_text", "label_extent", "place_labels"]
@@ -37,8 +38,20 @@ _MARGIN = 3.0
 _MARKER_HALF = 6.5
 
 
-def label_extent(label: Text, renderer) -> Bbox:
-    """The extent of a label in pixels, its rounded box included (no leader)."""
+def label_extent(label: Text, renderer: RendererBase) -> Bbox:
+    """The extent of a label in pixels, its rounded box included (no leader).
+
+    Parameters
+    ----------
+    label : Text
+        A text or annotation, possibly with a ``bbox`` patch.
+    renderer : RendererBase
+        The figure's renderer (``fig.canvas.get_renderer()``).
+
+    Returns
+    -------
+    Bbox
+    """
     if isinstance(label, Annotation):
         label.update_positions(renderer)
     boxes = [Text.get_window_extent(label, renderer)]
@@ -157,6 +170,12 @@ def fit_text(fig: Figure, *, max_rounds: int = 4) -> None:
     A centred title wider than its axes (a long column name beside an outside
     legend) would be cut off; it is wrapped onto more lines, narrower each
     round, until it fits. Text that fits is left as it is.
+
+    Parameters
+    ----------
+    fig : Figure
+    max_rounds : int, default 4
+        Wrap-and-redraw rounds at most.
     """
     for _ in range(max_rounds):
         fig.draw_without_rendering()

@@ -8,6 +8,7 @@ path, writes one file and returns its path. :func:`persona_table` and
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,8 +33,23 @@ __all__ = [
 ]
 
 
-def text_table(head: list[str], rows: list[list[str]], text_cols=(1,)) -> str:
-    """A fixed-width table: ``text_cols`` left-aligned, the rest right-aligned."""
+def text_table(
+    head: list[str], rows: list[list[str]], text_cols: Sequence[int] = (1,)
+) -> str:
+    """A fixed-width text table.
+
+    Parameters
+    ----------
+    head : list of str
+    rows : list of list of str
+        Cells, already formatted.
+    text_cols : sequence of int, default (1,)
+        Columns aligned left; the others (numbers) align right.
+
+    Returns
+    -------
+    str
+    """
     widths = [max(len(r[j]) for r in [head, *rows]) for j in range(len(head))]
 
     def line(cells):
@@ -73,7 +89,18 @@ def persona_table(result: SegmentationResult) -> str:
 
 
 def assignment_table(model: SegmentationModel, table: pd.DataFrame) -> str:
-    """Rows and outliers per segment of an assignment, as a text table."""
+    """Rows and outliers per segment of an assignment, as a text table.
+
+    Parameters
+    ----------
+    model : SegmentationModel
+    table : pandas.DataFrame
+        The output of :meth:`SegmentationModel.assign`.
+
+    Returns
+    -------
+    str
+    """
     counts = np.bincount(table["segment"].to_numpy(), minlength=model.k)
     outliers = np.bincount(
         table["segment"].to_numpy(), weights=table["outlier"].to_numpy(),

@@ -1,10 +1,15 @@
 """The ``kmeans-segment`` command.
 
-``kmeans-segment run DATA.csv [--features COL ...] [--k N|auto] ... --out DIR``
-segments a customer table; ``kmeans-segment demo --out DIR`` does the same on
-the built-in synthetic data. Both print a persona table and write
-segments.csv, profiles.csv, report.md, summary.json, PNG plots and a
-self-contained report.html (``--no-plots``: only the first four).
+``kmeans-segment run DATA [--features COL ...] [--k N|auto] ... --out DIR``
+segments a customer table (.csv, .tsv, .txt, .xlsx or .parquet);
+``kmeans-segment demo --out DIR`` does the same on the built-in synthetic
+data. Both print a persona table and write segments.csv, profiles.csv,
+report.md, summary.json, model.json, PNG plots and a self-contained
+report.html (``--no-plots``: only the first five).
+
+``kmeans-segment assign MODEL TABLE --out FILE`` puts the customers of TABLE
+into the segments of a run (MODEL: its output folder or model.json) and
+writes every row with its segment, persona, distance and outlier flag.
 
 Exit status: 0 on success; 2 for any input or usage error, reported as one
 line on stderr without a traceback (``--debug`` shows it).
@@ -23,6 +28,7 @@ from pathlib import Path
 __all__ = ["build_parser", "main"]
 
 PROG = "kmeans-segment"
+_TABLE_HELP = "customer table: .csv/.tsv/.txt, .xlsx or .parquet"
 
 
 class UsageError(ValueError):
@@ -66,7 +72,30 @@ def _add_common(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="skip the PNG plots and report.html (faster)",
     )
+    p.add_argument(
+        "--stability-resamples",
+        type=_resamples,
+        default=20,
+        metavar="B",
+        help="bootstrap resamples for each segment's stability (default 20; 0: off)",
+    )
+    _add_debug(p)
+
+
+def _add_debug(p: argparse.ArgumentParser) -> None:
     p.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+
+
+def _resamples(text: str) -> int:
+    try:
+        b = int(text)
+    except ValueError:
+        b = -1
+    if b < 0:
+        raise argparse.ArgumentTypeError(
+            f"invalid B {text!r}: give a whole number >= 0 (0 turns stability off)"
+        )
+    return b
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -75,10 +104,10 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROG,
         description="Segment customers with k-means: profiles, personas and a report.",
     )
-    sub = parser.add_subparsers(dest="command", metavar="{run,demo}")
+    sub = parser.add_subparsers(dest="command", metavar="{run,demo,assign}")
     sub.required = True
-    run = sub.add_parser("run", help="segment a customer CSV file")
-    run.add_argument("data", metavar="DATA.csv", help="customer table (CSV)")
+    run = sub.add_parser("run", help="segment a customer table")
+    run.add_argument("data", metavar="DATA", help=_TABLE_HELP)
     run.add_argument(
         "--features",
         nargs="+",
@@ -118,6 +147,25 @@ def build_parser() -> argparse.ArgumentParser:
         "--n", type=int, default=200, help="synthetic customers (default 200)"
     )
     _add_common(demo)
+    assign = sub.add_parser(
+        "assign", help="put new customers into the segments of a saved run"
+    )
+    assign.add_argument(
+        "model", metavar="MODEL", help="a run's output folder or its model.json"
+    )
+    assign.add_argument("table", metavar="TABLE", help=_TABLE_HELP)
+    assign.add_argument(
+        "--out",
+        required=True,
+        metavar="FILE",
+        help="output table (.csv, .tsv, .txt, .xlsx or .parquet)",
+    )
+    assign.add_argument(
+        "--drop-missing",
+        action="store_true",
+        help="drop rows with missing feature values instead of failing",
+    )
+    _add_debug(assign)
     return parser
 
 
@@ -154,10 +202,13 @@ def _run(args: argparse.Namespace) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = segment(
-            source, random_state=args.seed, progress=not args.no_progress, **kwargs
+            source,
+            random_state=args.seed,
+            progress=not args.no_progress,
+            stability_resamples=args.stability_resamples,
+            **kwargs,
         )
-    for w in caught:
-        print(f"{PROG}: warning: {_one_line(w.message)}", file=sys.stderr)
+    _print_warnings(caught)
     if result.n_dropped:
         print(f"dropped {result.n_dropped} rows with missing values")
     paths = write_outputs(result, out, plots=not args.no_plots)
@@ -167,6 +218,8 @@ def _run(args: argparse.Namespace) -> int:
         print(result.selection.reason)
     print()
     print(persona_table(result))
+    if result.stability is not None:
+        print(f"({result.stability.how()}.)")
     print()
     pngs = [name for name in paths if name.endswith(".png")]
     files = [name for name in paths if not name.endswith(".png")]
@@ -174,6 +227,50 @@ def _run(args: argparse.Namespace) -> int:
         files.append(f"{len(pngs)} plots")
     print(f"wrote {', '.join(files)} to {out} ({time.perf_counter() - start:.1f}s)")
     return 0
+
+
+def _assign(args: argparse.Namespace) -> int:
+    from segmentation.model import load_model
+    from segmentation.report import assignment_table
+    from segmentation.tables import check_writable, write_table
+
+    start = time.perf_counter()
+    # Everything that can fail is checked before anything is written.
+    check_writable(args.out)
+    model = load_model(args.model)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        table = model.assign(args.table, drop_missing=args.drop_missing)
+    _print_warnings(caught)
+    for col in table.attrs.get("replaced", ()):
+        print(f"{PROG}: warning: the input column {col!r} is replaced", file=sys.stderr)
+    n, n_out = len(table), int(table["outlier"].sum())
+    print(
+        f"assigned {n} rows of {Path(args.table).name} to the {model.k} segments "
+        f"of {model.source}"
+    )
+    if table.attrs.get("n_dropped"):
+        print(f"dropped {table.attrs['n_dropped']} rows with missing values")
+    print(
+        f"outliers: {n_out} of {n} rows ({n_out / n:.1%}) are farther from every "
+        "centroid than 99% of the training customers were from theirs"
+    )
+    print()
+    print(assignment_table(model, table))
+    print()
+    if Path(args.out).suffix.lower() in (".csv", ".tsv", ".txt"):
+        # Text is written digit by digit: six decimals (of a distance in
+        # SDs) lose nothing useful and cut the time pandas takes to write a
+        # million rows by about a quarter (measured: 10.7 s -> 7.9 s).
+        table["distance"] = table["distance"].round(6)
+    path = write_table(table, args.out)
+    print(f"wrote {path} ({time.perf_counter() - start:.1f}s)")
+    return 0
+
+
+def _print_warnings(caught: list) -> None:
+    for w in caught:
+        print(f"{PROG}: warning: {_one_line(w.message)}", file=sys.stderr)
 
 
 def _one_line(message: object) -> str:
@@ -186,7 +283,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = "--debug" in argv
     try:
         args = build_parser().parse_args(argv)
-        return _run(args)
+        return _assign(args) if args.command == "assign" else _run(args)
     except (ValueError, TypeError, OSError) as exc:
         # DataError and UsageError are ValueErrors; OSError covers writing.
         if debug:

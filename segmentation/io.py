@@ -1,5 +1,10 @@
 """Loading and validating customer tables.
 
+:func:`load_customers` takes a file (read by :mod:`segmentation.tables`), a
+DataFrame or an array, picks the feature columns (matched by
+:mod:`segmentation.columns`), checks that they are numbers and finite, and
+drops or refuses rows with missing values.
+
 Every problem with the input raises :class:`DataError` (a ``ValueError``) whose
 message says, in one line, what is wrong and how to fix it; the CLI prints that
 line and exits with status 2. The input file and any DataFrame passed in are
@@ -8,9 +13,6 @@ never modified.
 
 from __future__ import annotations
 
-import csv
-import io as _io
-import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,6 +20,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from segmentation.columns import find_id_column, find_role_column, resolve_columns
+from segmentation.errors import DataError, DataWarning
+from segmentation.tables import read_table
 
 __all__ = [
     "DataError",
@@ -32,23 +38,6 @@ __all__ = [
 
 # How many offending rows an error message lists before saying "...".
 _MAX_LISTED = 5
-# Candidate delimiters, in order of preference when counts tie.
-_DELIMITERS = (",", ";", "\t")
-# Lines looked at when sniffing the delimiter.
-_SNIFF_LINES = 50
-
-# Normalised column names that mark a role in a customer table. The Mall data
-# spells gender "Genre", so both are recognised.
-_ID_NAMES = ("customerid", "clientid", "userid", "memberid", "id")
-_GENDER_NAMES = ("gender", "genre", "sex")
-
-
-class DataError(ValueError):
-    """The input data cannot be used; the message says why and how to fix it."""
-
-
-class DataWarning(UserWarning):
-    """The input data is usable but something in it deserves attention."""
 
 
 @dataclass(frozen=True)
@@ -84,238 +73,6 @@ class LoadedData:
     n_dropped: int
     source: str
     warnings: tuple[str, ...]
-
-
-def _normalise(name: str) -> str:
-    """Lower-case a column name and drop everything but letters and digits."""
-    return re.sub(r"[^0-9a-z]", "", str(name).lower())
-
-
-def _decode(raw: bytes, name: str) -> str:
-    """Decode bytes as UTF-8 (with or without BOM), UTF-16 with BOM, or Latin-1."""
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16")
-    head = raw[:8192]
-    # NUL bytes never occur in a text CSV in the encodings we accept.
-    if b"\x00" in head:
-        raise DataError(
-            f"{name} does not look like a text CSV file (it contains binary data); "
-            "export the table as CSV and try again"
-        )
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        # Latin-1 decodes any byte string, so check it looks like text.
-        text = raw.decode("latin-1")
-    sample = text[:8192]
-    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\r\n")
-    controls += sum(1 for ch in sample if 0x7F <= ord(ch) < 0xA0)
-    if sample and controls / len(sample) > 0.01:
-        raise DataError(
-            f"{name} does not look like a text CSV file (it contains binary data); "
-            "export the table as CSV and try again"
-        )
-    return text
-
-
-def _sniff_delimiter(lines: list[str]) -> str:
-    """Pick the delimiter that splits the first lines into the most equal fields."""
-    best, best_score = ",", (-1, -1)
-    for delim in _DELIMITERS:
-        counts = [len(row) for row in csv.reader(lines, delimiter=delim) if row]
-        if not counts:
-            continue
-        width = counts[0]
-        consistent = sum(c == width for c in counts)
-        # A delimiter that does not split the header cannot be the one.
-        score = (consistent if width > 1 else 0, width)
-        if score > best_score:
-            best, best_score = delim, score
-    return best
-
-
-def _check_ragged(text: str, delim: str, name: str) -> np.ndarray:
-    """Check every record has the header's field count; return their line numbers.
-
-    pandas silently pads short rows with NaN, so this pass makes a row with
-    too few or too many fields an error that names its line.
-    """
-    reader = csv.reader(_io.StringIO(text), delimiter=delim)
-    header = next(reader)
-    width = len(header)
-    lines = []
-    for row in reader:
-        if not row or (len(row) == 1 and not row[0].strip()):
-            continue  # blank lines are skipped, as pandas does
-        if len(row) != width:
-            raise DataError(
-                f"{name}: line {reader.line_num} has {len(row)} fields but the header "
-                f"has {width}; fix that row (ragged rows are not allowed)"
-            )
-        lines.append(reader.line_num)
-    return np.asarray(lines, dtype=np.int64)
-
-
-def read_table(path: str | Path, *, id_column: str | None = None) -> pd.DataFrame:
-    """Read a CSV file into a DataFrame, sniffing its delimiter and encoding.
-
-    Parameters
-    ----------
-    path : str or Path
-        The CSV file. Comma, semicolon and tab delimiters are recognised, in
-        UTF-8 (with or without BOM), UTF-16 with BOM, or Latin-1.
-    id_column : str, optional
-        A column to read as strings (so ids like ``0001`` are kept as is).
-        By default a recognised id column (``CustomerID``, ``id``, ...) is.
-
-    Returns
-    -------
-    pandas.DataFrame
-        The table. ``df.attrs["line_numbers"]`` holds each row's line in the
-        file (1-based, the header is line 1), for error messages.
-
-    Raises
-    ------
-    DataError
-        If the file is missing, empty, binary, has no data rows or ragged rows.
-    """
-    path = Path(path)
-    name = path.name or str(path)
-    if not path.exists():
-        raise DataError(f"file not found: {path}; check the path and try again")
-    if path.is_dir():
-        raise DataError(f"{path} is a directory; give the path of a CSV file")
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise DataError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    text = _decode(raw, name)
-    lines = [ln for ln in text.splitlines() if ln.strip()]
-    if not lines:
-        raise DataError(
-            f"{name} is empty; expected a header row followed by one row per customer"
-        )
-    if len(lines) == 1:
-        raise DataError(
-            f"{name} has a header but no data rows; add one row per customer"
-        )
-    delim = _sniff_delimiter(lines[:_SNIFF_LINES])
-    line_numbers = _check_ragged(text, delim, name)
-    header = next(csv.reader([lines[0]], delimiter=delim))
-    if id_column is None:
-        id_column = find_role_column(header, _ID_NAMES)
-    dtype = {id_column: str} if id_column in header else None
-    try:
-        frame = pd.read_csv(_io.StringIO(text), sep=delim, dtype=dtype)
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise DataError(f"{name} could not be parsed as CSV: {exc}") from exc
-    if frame.columns.duplicated().any():
-        dup = frame.columns[frame.columns.duplicated()][0]
-        raise DataError(f"{name} has the column name {dup!r} twice; rename one")
-    frame.attrs["line_numbers"] = line_numbers
-    return frame
-
-
-def find_role_column(columns: Sequence[str], names: Sequence[str]) -> str | None:
-    """Return the first column whose normalised name is one of ``names``.
-
-    A column ending in one of the longer names also counts (``Customer_ID``
-    is matched by ``customerid``); ``id`` must match exactly so that, for
-    example, ``paid`` is not taken for an id.
-    """
-    norm = {c: _normalise(c) for c in columns}
-    for target in names:
-        for col, n in norm.items():
-            if n == target or (len(target) > 2 and n.endswith(target)):
-                return col
-    return None
-
-
-def _tokens(name: str) -> list[str]:
-    """Split "CustomerID", "member_no", "Client Number" into lower-case words."""
-    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", str(name))
-    return [t.lower() for t in re.split(r"[^0-9A-Za-z]+", spaced) if t]
-
-
-def find_id_column(frame: pd.DataFrame) -> str | None:
-    """Recognise the customer id column, or None.
-
-    A column named like an id (``CustomerID``, ``client_id``, ``id``) is one
-    even with duplicate values (those are warned about). A column whose last
-    word is ``no``, ``nr``, ``number``, ``num``, ``key`` or ``code`` is one only
-    if every value is distinct, so that e.g. ``zip_code`` with repeats is not.
-    """
-    named = find_role_column(list(frame.columns), _ID_NAMES)
-    if named is not None:
-        return named
-    for col in frame.columns:
-        words = _tokens(col)
-        if words and words[-1] == "id":
-            return col
-    for col in frame.columns:
-        words = _tokens(col)
-        series = frame[col]
-        if (
-            words
-            and words[-1] in ("no", "nr", "number", "num", "key", "code")
-            and series.notna().all()
-            and series.is_unique
-        ):
-            return col
-    return None
-
-
-def resolve_columns(columns: Sequence[str], requested: Sequence[str]) -> list[str]:
-    """Map requested names to columns: exact name, then a case-insensitive fragment.
-
-    Parameters
-    ----------
-    columns : sequence of str
-        The table's columns.
-    requested : sequence of str
-        Exact names (``"Annual Income (k$)"``) or fragments (``"income"``).
-
-    Returns
-    -------
-    list of str
-        The matching columns, in the requested order.
-
-    Raises
-    ------
-    DataError
-        If a request matches no column, or a fragment matches several.
-    """
-    columns = [str(c) for c in columns]
-    out: list[str] = []
-    for req in requested:
-        req = str(req)
-        if req in columns:
-            out.append(req)
-            continue
-        low = req.lower()
-        matches = [c for c in columns if c.lower() == low]
-        if not matches:
-            frag = _normalise(req)
-            matches = [c for c in columns if frag and frag in _normalise(c)]
-        if not matches and _normalise(req) in _GENDER_NAMES:
-            # The Mall data spells gender "Genre": any spelling finds any other.
-            matches = [c for c in columns if _normalise(c) in _GENDER_NAMES]
-        if len(matches) == 1:
-            out.append(matches[0])
-        elif not matches:
-            raise DataError(
-                f"no column matches {req!r}; available columns: "
-                f"{', '.join(repr(c) for c in columns)}"
-            )
-        else:
-            raise DataError(
-                f"column {req!r} is ambiguous: it matches "
-                f"{', '.join(repr(c) for c in matches)}; give more of the name"
-            )
-    if len(set(out)) != len(out):
-        dup = next(c for c in out if out.count(c) > 1)
-        raise DataError(f"column {dup!r} was requested twice; list each feature once")
-    return out
 
 
 def _row_label(frame: pd.DataFrame, pos: int) -> str:
@@ -374,6 +131,7 @@ def load_customers(
     *,
     id_column: str | None = None,
     drop_missing: bool = False,
+    name: str | None = None,
 ) -> LoadedData:
     """Load a customer table and validate the clustering features.
 
@@ -390,6 +148,9 @@ def load_customers(
         ``id`` is recognised; ids are kept and never used as features.
     drop_missing : bool, default False
         Drop rows with a missing feature value instead of raising.
+    name : str, optional
+        What to call the data in messages; default the file name, ``"data"``
+        or ``"array"``.
 
     Returns
     -------
@@ -403,13 +164,13 @@ def load_customers(
         If ``source`` is of an unsupported type.
     """
     if isinstance(source, (str, Path)):
-        name = Path(source).name or str(source)
+        default_name = Path(source).name or str(source)
         frame = read_table(source, id_column=id_column)
     elif isinstance(source, pd.DataFrame):
-        name = "data"
+        default_name = "data"
         frame = source.copy()
     elif isinstance(source, np.ndarray):
-        name = "array"
+        default_name = "array"
         if source.ndim != 2:
             raise DataError(
                 f"expected a 2-D array of shape (n_customers, n_features), "
@@ -421,6 +182,7 @@ def load_customers(
             "data must be a CSV path, a pandas DataFrame or a 2-D numpy array, "
             f"not {type(source).__name__}"
         )
+    name = default_name if name is None else str(name)
     if frame.shape[1] == 0 or len(frame) == 0:
         raise DataError(f"{name} has no data rows; add one row per customer")
     frame.columns = [str(c) for c in frame.columns]

@@ -1,15 +1,22 @@
-"""The segmentation pipeline: load -> scale -> choose k -> fit -> profile -> name."""
+"""The segmentation pipeline: load -> scale -> choose k -> fit -> stability -> name.
+
+:func:`segment` runs every step and returns a :class:`SegmentationResult`;
+:mod:`segmentation.report` writes it out and :mod:`segmentation.model` saves
+what is needed to assign new customers to its segments.
+"""
 
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from segmentation.errors import StabilityWarning
 from segmentation.io import DataError, load_customers
 from segmentation.metrics import (
     calinski_harabasz_score,
@@ -22,9 +29,15 @@ from segmentation.scaling import SCALE_METHODS, Scaler, fit_scaler
 from segmentation.selection import (
     SILHOUETTE_SAMPLE,
     KSelection,
-    _kmeans,
-    _sweep,
     default_n_init,
+    new_kmeans,
+    sweep,
+)
+from segmentation.stability import (
+    STABLE,
+    Stability,
+    bootstrap_stability,
+    stability_band,
 )
 
 __all__ = ["SegmentationResult", "segment"]
@@ -72,11 +85,16 @@ class SegmentationResult:
     n_dropped : int
         Rows dropped for missing values.
     warnings : tuple of str
-        Data-quality notes.
+        Data-quality notes, and a note for every segment whose bootstrap
+        stability is below 0.75.
     source : str
         Where the data came from.
     timings : dict of str to float
-        Seconds spent loading, choosing k, fitting and profiling.
+        Seconds spent loading, choosing k, fitting, measuring stability and
+        profiling.
+    stability : Stability or None
+        Bootstrap stability of each segment (in segment order); None when
+        ``stability_resamples=0``.
     """
 
     data: pd.DataFrame
@@ -99,6 +117,7 @@ class SegmentationResult:
     warnings: tuple[str, ...]
     source: str
     timings: dict = field(default_factory=dict, compare=False)
+    stability: Stability | None = None
 
     @property
     def persona_names(self) -> list[str]:
@@ -131,6 +150,7 @@ class SegmentationResult:
                         f: float(self.centers.loc[s, f]) for f in self.features
                     },
                     "persona": p.to_dict(),
+                    "stability": self.segment_stability(s),
                 }
             )
         return {
@@ -148,18 +168,83 @@ class SegmentationResult:
             "n_dropped": int(self.n_dropped),
             "warnings": list(self.warnings),
             "random_state": self.random_state,
+            "stability": None if self.stability is None else self.stability.to_dict(),
         }
 
+    def segment_stability(self, s: int) -> float | None:
+        """Bootstrap stability of segment ``s`` in [0, 1]; None when not measured."""
+        if self.stability is None or not np.isfinite(self.stability.per_segment[s]):
+            return None
+        return float(self.stability.per_segment[s])
 
-def _relabel(labels: np.ndarray, centers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Renumber clusters by size (largest first), ties by centroid coordinates."""
+
+def _relabel(
+    labels: np.ndarray, centers: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Renumber clusters by size (largest first), ties by centroid coordinates.
+
+    Returns the new labels, the reordered centers and ``order``: new segment
+    ``s`` is the clustering's cluster ``order[s]``.
+    """
     k = centers.shape[0]
     sizes = np.bincount(labels, minlength=k)
     keys = [tuple(centers[:, j]) for j in range(centers.shape[1])][::-1]
     order = np.lexsort((*keys, -sizes)) if keys else np.argsort(-sizes, kind="stable")
     rank = np.empty(k, dtype=np.int64)
     rank[order] = np.arange(k)
-    return rank[labels], centers[order]
+    return rank[labels], centers[order], order
+
+
+def _stability_seed(random_state: int | None, k: int) -> tuple[int, int] | None:
+    # One stream per (seed, k): a k's stability is the same whether k was
+    # given or chosen by the sweep, and the clustering's own draws are untouched.
+    return None if random_state is None else (int(random_state) % 2**32, k)
+
+
+def _measure_stability(
+    Z: np.ndarray,
+    k: int,
+    raw_labels: np.ndarray,
+    order: np.ndarray,
+    selection: KSelection | None,
+    models: dict,
+    *,
+    resamples: int,
+    n_init: int,
+    random_state: int | None,
+) -> tuple[Stability, KSelection | None]:
+    """Stability of the chosen k's segments (in segment order) and, after a
+    sweep, the mean stability of every k tried (reported, not voted on)."""
+
+    def measure(kk: int, labels: np.ndarray) -> Stability:
+        seed = _stability_seed(random_state, kk)
+        return bootstrap_stability(
+            Z, labels, kk, resamples=resamples, n_init=n_init, random_state=seed
+        )
+
+    if selection is None:
+        chosen = measure(k, raw_labels)
+    else:
+        per_k = {kk: measure(kk, np.asarray(models[kk].labels_)) for kk in selection.ks}
+        chosen = per_k[k]
+        means = np.array([per_k[kk].mean for kk in selection.ks])
+        best = int(selection.ks[int(np.nanargmax(means))])
+        note = (
+            f"Bootstrap stability (mean over segments, {resamples} resamples) is "
+            f"{per_k[k].mean:.2f} at k = {k}"
+        )
+        if best != k:
+            note += f" and highest at k = {best} ({per_k[best].mean:.2f})"
+        # Stability favours small k and rewards any k with one clear optimum,
+        # also on structureless data, so it informs but does not vote.
+        note += "; it is reported, not voted on."
+        reason = f"{selection.reason} {note}"
+        selection = replace(selection, stability=means, reason=reason)
+    # Segment s is the clustering's cluster order[s].
+    chosen = replace(
+        chosen, per_segment=chosen.per_segment[order], jaccard=chosen.jaccard[:, order]
+    )
+    return chosen, selection
 
 
 def segment(
@@ -175,6 +260,7 @@ def segment(
     id_column: str | None = None,
     personas: str | Path | Mapping | None = None,
     progress: bool = False,
+    stability_resamples: int = 20,
 ) -> SegmentationResult:
     """Segment customers: validate, scale, choose k, cluster, profile and name.
 
@@ -206,6 +292,10 @@ def segment(
         Persona overrides (see :func:`segmentation.personas.load_overrides`).
     progress : bool, default False
         Progress bar on stderr during the k sweep (terminal only).
+    stability_resamples : int, default 20
+        Bootstrap resamples for each segment's stability (see
+        :mod:`segmentation.stability`); 0 turns it off. With ``k="auto"``
+        every k tried is measured, and its mean is reported per k.
 
     Returns
     -------
@@ -228,6 +318,15 @@ def segment(
         raise DataError(f"k must be a whole number or 'auto', got {k!r}")
     if not auto and k < 2:
         raise DataError(f"k must be at least 2, got {k}")
+    if (
+        isinstance(stability_resamples, bool)
+        or not isinstance(stability_resamples, (int, np.integer))
+        or stability_resamples < 0
+    ):
+        raise DataError(
+            "stability_resamples must be a whole number >= 0 (0 turns it off), "
+            f"got {stability_resamples!r}"
+        )
     loaded = load_customers(
         data, features, id_column=id_column, drop_missing=drop_missing
     )
@@ -251,9 +350,10 @@ def segment(
     if n_init is None:
         n_init = default_n_init(n)
     selection = None
+    models: dict = {}
     if auto:
         try:
-            selection, models = _sweep(
+            selection, models = sweep(
                 Z, k_range, n_init=n_init, random_state=random_state, progress=progress
             )
         except ValueError as exc:
@@ -263,10 +363,26 @@ def segment(
     t2 = time.perf_counter()
     if not auto:
         k = int(k)
-        model = _kmeans(k, n_init, random_state).fit(Z)
+        model = new_kmeans(k, n_init, random_state).fit(Z)
     raw_labels = np.asarray(model.labels_, dtype=np.int64)
-    labels, centers_scaled = _relabel(raw_labels, np.asarray(model.cluster_centers_))
+    labels, centers_scaled, order = _relabel(
+        raw_labels, np.asarray(model.cluster_centers_)
+    )
     t3 = time.perf_counter()
+    stability = None
+    if stability_resamples:
+        stability, selection = _measure_stability(
+            Z,
+            k,
+            raw_labels,
+            order,
+            selection,
+            models,
+            resamples=int(stability_resamples),
+            n_init=n_init,
+            random_state=random_state,
+        )
+    t3s = time.perf_counter()
 
     metrics: dict = {
         "inertia": float(model.inertia_),
@@ -297,6 +413,18 @@ def segment(
         columns=list(loaded.features),
         index=pd.RangeIndex(k, name="segment"),
     )
+    notes = list(loaded.warnings)
+    if stability is not None:
+        for p in names:
+            value = stability.per_segment[p.segment]
+            if not value >= STABLE:  # NaN too: it never reappeared
+                msg = (
+                    f"segment {p.segment} ({p.name}) has bootstrap stability "
+                    f"{value:.2f}, {stability_band(value)} (below {STABLE}): "
+                    "treat its persona with caution"
+                )
+                warnings.warn(msg, StabilityWarning, stacklevel=2)
+                notes.append(msg)
     t4 = time.perf_counter()
     return SegmentationResult(
         data=loaded.frame,
@@ -316,12 +444,14 @@ def segment(
         metrics=metrics,
         random_state=random_state,
         n_dropped=loaded.n_dropped,
-        warnings=loaded.warnings,
+        warnings=tuple(notes),
         source=loaded.source,
         timings={
             "load": t1 - t0,
             "choose_k": t2 - t1,
             "fit": t3 - t2,
-            "profile": t4 - t3,
+            "stability": t3s - t3,
+            "profile": t4 - t3s,
         },
+        stability=stability,
     )

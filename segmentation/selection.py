@@ -102,6 +102,10 @@ class KSelection:
         Sample sizes when the metric was computed on a sample.
     seconds : float
         Wall time of the sweep.
+    stability : numpy.ndarray or None
+        Mean bootstrap stability of each k's segments, when measured (by the
+        pipeline, after the sweep). It is evidence, not a vote: see
+        :mod:`segmentation.stability`.
     """
 
     ks: tuple[int, ...]
@@ -120,6 +124,7 @@ class KSelection:
     silhouette_sample: int | None
     gap_sample: int | None
     seconds: float = field(default=0.0, compare=False)
+    stability: np.ndarray | None = None
 
     @property
     def elbow_statement(self) -> str:
@@ -130,17 +135,17 @@ class KSelection:
         """The per-k metrics as a DataFrame indexed by k."""
         import pandas as pd
 
-        return pd.DataFrame(
-            {
-                "inertia": self.inertia,
-                "silhouette": self.silhouette,
-                "calinski_harabasz": self.calinski_harabasz,
-                "davies_bouldin": self.davies_bouldin,
-                "gap": self.gap,
-                "gap_se": self.gap_se,
-            },
-            index=pd.Index(self.ks, name="k"),
-        )
+        columns = {
+            "inertia": self.inertia,
+            "silhouette": self.silhouette,
+            "calinski_harabasz": self.calinski_harabasz,
+            "davies_bouldin": self.davies_bouldin,
+            "gap": self.gap,
+            "gap_se": self.gap_se,
+        }
+        if self.stability is not None:
+            columns["stability"] = self.stability
+        return pd.DataFrame(columns, index=pd.Index(self.ks, name="k"))
 
     def to_dict(self) -> dict:
         """JSON-ready summary (the ``k_selection`` object of summary.json)."""
@@ -167,6 +172,7 @@ class KSelection:
                 "davies_bouldin": floats(self.davies_bouldin),
                 "gap": floats(self.gap),
                 "gap_se": floats(self.gap_se),
+                "stability": None if self.stability is None else floats(self.stability),
             },
         }
 
@@ -180,7 +186,8 @@ def default_n_init(n: int) -> int:
     return 1
 
 
-def _kmeans(k: int, n_init: int, seed: int):
+def new_kmeans(k: int, n_init: int, seed: int | None):
+    """An unfitted :class:`kmeans_core.KMeans` with the layer's settings."""
     # Imported here so that loading and profiling never pay the JIT start-up.
     from kmeans_core import KMeans
 
@@ -196,7 +203,7 @@ def _sample(n: int, size: int, rng: np.random.Generator) -> np.ndarray | None:
 def _inertia(X: np.ndarray, k: int, n_init: int, seed: int) -> float:
     if k == 1:
         return float(np.sum((X - X.mean(axis=0)) ** 2))
-    return float(_kmeans(k, n_init, seed).fit(X).inertia_)
+    return float(new_kmeans(k, n_init, seed).fit(X).inertia_)
 
 
 def gap_statistic(
@@ -261,7 +268,7 @@ def _gap_choice(ks: Sequence[int], gap: np.ndarray, se: np.ndarray) -> int | Non
     return None
 
 
-def _sweep(
+def sweep(
     X: np.ndarray,
     k_range: tuple[int, int] = (2, 10),
     *,
@@ -269,7 +276,11 @@ def _sweep(
     random_state: int | None = 0,
     progress: bool = False,
 ) -> tuple[KSelection, dict[int, object]]:
-    """Run the sweep; return the evidence and the fitted model of every k."""
+    """Run the sweep; return the evidence and the fitted model of every k.
+
+    :func:`select_k` returns the evidence only; the pipeline calls this to
+    reuse the chosen k's fit instead of fitting it again.
+    """
     start = time.perf_counter()
     X = np.ascontiguousarray(X, dtype=np.float64)
     n = X.shape[0]
@@ -298,7 +309,7 @@ def _sweep(
     # Each k costs one full fit plus the gap references: count both halves.
     with ProgressBar(2 * len(ks), "choosing k", enabled=progress) as bar:
         for i, k in enumerate(ks):
-            model = _kmeans(k, n_init, int(seeds[i])).fit(X)
+            model = new_kmeans(k, n_init, int(seeds[i])).fit(X)
             models[k] = model
             labels = np.asarray(model.labels_)
             inertia[i] = model.inertia_
@@ -438,6 +449,6 @@ def select_k(
     -------
     KSelection
     """
-    return _sweep(
+    return sweep(
         X, k_range, n_init=n_init, random_state=random_state, progress=progress
     )[0]

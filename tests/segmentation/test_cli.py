@@ -84,7 +84,7 @@ def test_bad_input_exits_2_with_one_line(tmp_path, capsys, case):
         (["run", "x.csv", "--scale", "log", "--out", "o"], "invalid choice: 'log'"),
         (["run", "x.csv"], "the following arguments are required: --out"),
         (["frobnicate"], "invalid choice"),
-        ([], "the following arguments are required: {run,demo}"),
+        ([], "the following arguments are required: {run,demo,assign}"),
     ],
 )
 def test_usage_errors_exit_2_with_one_line(capsys, argv, message):
@@ -146,7 +146,15 @@ def test_run_writes_all_outputs(tmp_path, capsys):
     assert 2 <= summary["k"] <= 5 and summary["k_selection"]["reason"]
     assert sum(s["size"] for s in summary["segments"]) == 60
     first = summary["segments"][0]
-    assert set(first) == {"segment", "size", "share", "centroid", "persona"}
+    assert set(first) == {
+        "segment",
+        "size",
+        "share",
+        "centroid",
+        "persona",
+        "stability",
+    }
+    assert all(0.0 <= s["stability"] <= 1.0 for s in summary["segments"])
     assert set(first["centroid"]) == {"Age", "Annual Income", "Spending Score"}
     assert set(first["persona"]) == {"name", "description", "actions"}
     assert (
@@ -182,6 +190,7 @@ def test_entry_point_demo_and_error_in_a_real_process(tmp_path):
         "profiles.csv",
         "report.md",
         "summary.json",
+        "model.json",
         "customers.csv",
     ):
         assert (tmp_path / name).is_file()

@@ -87,7 +87,8 @@ def test_selection_evidence_is_complete(demo):
         "davies_bouldin",
         "gap",
     }
-    assert sel.table().shape == (6, 6)
+    # The six criteria, and the mean bootstrap stability of each k.
+    assert sel.table().shape == (6, 7) and "stability" in sel.table().columns
 
 
 def test_gap_one_se_rule():

@@ -112,7 +112,13 @@ def test_every_embedded_image_decodes(hostile_report):
 def test_no_plots_writes_no_html(tmp_path):
     result = segment(make_customers(60), k=3)
     paths = write_outputs(result, tmp_path, plots=False)
-    assert set(paths) == {"segments.csv", "profiles.csv", "report.md", "summary.json"}
+    assert set(paths) == {
+        "segments.csv",
+        "profiles.csv",
+        "report.md",
+        "summary.json",
+        "model.json",
+    }
     assert not list(tmp_path.glob("*.png")) and not (tmp_path / HTML_REPORT).exists()
     assert "![" not in paths["report.md"].read_text()
 

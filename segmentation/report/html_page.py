@@ -15,26 +15,13 @@ from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from segmentation.report import _fmt
+from segmentation.report.formatting import IMAGE_CAPTIONS, STABILITY_BANDS_TEXT, fmt
+from segmentation.stability import stability_band
 
 if TYPE_CHECKING:  # pragma: no cover
     from segmentation.pipeline import SegmentationResult
 
-__all__ = ["IMAGE_CAPTIONS", "render_report_html", "write_report_html"]
-
-# Caption of every plot file that save_plots may write, in reading order.
-IMAGE_CAPTIONS = {
-    "k_selection.png": "Elbow curve and the other criteria for choosing k",
-    "segment_sizes.png": "Customers per segment",
-    "segments_2d.png": "Segments on the two most distinctive features "
-    "(red squares: centroids)",
-    "segments_3d.png": "Segments in three dimensions",
-    "segments_pca.png": "Segments on the first two principal components",
-    "profile_heatmap.png": "Segment profiles as z-scores",
-    "snake_plot.png": "Snake plot of normalised segment means",
-    "radar_chart.png": "Radar chart: segment means within each column's range",
-    "silhouette.png": "Silhouette of every customer, per segment",
-}
+__all__ = ["render_report_html", "write_report_html"]
 
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;
@@ -70,7 +57,13 @@ figcaption{color:#4a4f57;font-size:14px;text-align:center;margin-top:6px}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px;background:#fff;
  padding:12px 16px;border-radius:8px}dt{color:#4a4f57}dd{margin:0}
 code{background:#eceef1;padding:1px 4px;border-radius:3px}
+.badge{display:inline-block;font-size:13px;font-weight:600;padding:1px 8px;
+ border-radius:10px;margin:6px 0 0;color:#fff;background:var(--b)}
+.b-highly-stable{--b:#007A5A}.b-stable{--b:#0072B2}.b-doubtful{--b:#8F6000}
+.b-dissolved{--b:#B34700}
 """
+# Badge colours per stability band: the palette's green, blue, orange and
+# vermillion, darkened until white text on them passes WCAG AA (4.5:1).
 
 # Nothing may load from anywhere: images only as data: URIs, styles inline.
 _CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
@@ -130,11 +123,43 @@ def _cards(result: SegmentationResult, colors: list[str]) -> str:
             f'<div class="meta">Segment {s} &middot; {int(prof.size[s])} customers '
             f"&middot; {share:.0%}</div>"
             f'<div class="bar"><span style="width:{100 * share:.1f}%"></span></div>'
+            f"{_badge(result, s)}"
             f"<p>{_e(p.description)}</p><b>Recommended actions</b>"
             f"<ul>{actions}</ul></section>"
         )
     out.append("</div>")
     return "".join(out)
+
+
+def _badge(result: SegmentationResult, s: int) -> str:
+    """The stability badge of segment ``s`` ("" when not measured)."""
+    if result.stability is None:
+        return ""
+    value = float(result.stability.per_segment[s])
+    band = stability_band(value)
+    return (
+        f'<span class="badge b-{band.replace(" ", "-")}" data-stability="{value:.3f}"'
+        f' title="bootstrap stability">stability {value:.2f} &middot; {band}</span>'
+    )
+
+
+def _stability(result: SegmentationResult, colors: list[str]) -> str:
+    st = result.stability
+    if st is None:
+        return ""
+    rows = []
+    for p in result.personas:
+        s = p.segment
+        swatch = f'<span class="swatch" style="--c:{colors[s]}"></span>'
+        rows.append(
+            [f"{swatch}{s}", _e(p.name), f"{st.per_segment[s]:.2f}", _badge(result, s)]
+        )
+    return (
+        '<h2 id="stability">Segment stability</h2>'
+        + _table(["segment", "persona", "stability", "band"], rows, text_cols=2)
+        + f"<p>{_e(STABILITY_BANDS_TEXT)}</p>"
+        + f'<p class="lead">({_e(st.how())}.)</p>'
+    )
 
 
 def _selection(result: SegmentationResult, images: Mapping[str, bytes]) -> str:
@@ -157,11 +182,16 @@ def _selection(result: SegmentationResult, images: Mapping[str, bytes]) -> str:
     rows = []
     for i, k in enumerate(sel.ks):
         rows.append(
-            [str(k), _fmt(sel.inertia[i]),
-             _fmt(sel.silhouette[i]), _fmt(sel.calinski_harabasz[i]),
-             _fmt(sel.davies_bouldin[i]),
-             f"{_fmt(sel.gap[i])} ± {_fmt(sel.gap_se[i])}"]
+            [str(k), fmt(sel.inertia[i]),
+             fmt(sel.silhouette[i]), fmt(sel.calinski_harabasz[i]),
+             fmt(sel.davies_bouldin[i]),
+             f"{fmt(sel.gap[i])} ± {fmt(sel.gap_se[i])}"]
         )  # fmt: skip
+    if sel.stability is not None:
+        # Mean stability per k: evidence beside the vote, not part of it.
+        head.append("stability (mean)")
+        for row, value in zip(rows, sel.stability, strict=True):
+            row.append(f"{value:.2f}")
     out.append(_table(head, rows, highlight=sel.ks.index(sel.k)))
     notes = [f"{sel.n_init} k-means++ restarts per k"]
     if sel.silhouette_sample:
@@ -184,13 +214,11 @@ def _profiles(result: SegmentationResult, colors: list[str]) -> str:
         rows.append(
             [f"{swatch}{s}", _e(p.name), str(int(prof.size[s])),
              f"{prof.share[s]:.0%}"]
-            + [f"{_e(_fmt(prof.mean.loc[s, c]))} ({prof.zscores.loc[s, c]:+.2f})"
+            + [f"{_e(fmt(prof.mean.loc[s, c]))} ({prof.zscores.loc[s, c]:+.2f})"
                for c in prof.columns]
         )  # fmt: skip
     out = [_table(head, rows, text_cols=2)]
-    pop = ", ".join(
-        f"{_e(c)} {_e(_fmt(prof.population_mean[c]))}" for c in prof.columns
-    )
+    pop = ", ".join(f"{_e(c)} {_e(fmt(prof.population_mean[c]))}" for c in prof.columns)
     out.append(f'<p class="lead">Population means: {pop}. z = (segment mean - '
                "population mean) / population SD.</p>")  # fmt: skip
     for col, table in prof.categorical.items():
@@ -233,7 +261,7 @@ def _parameters(result: SegmentationResult) -> str:
                       ("calinski_harabasz", "Calinski-Harabasz"),
                       ("davies_bouldin", "Davies-Bouldin")):  # fmt: skip
         if key in m:
-            items.append((name, _fmt(m[key])))
+            items.append((name, fmt(m[key])))
     if result.timings:
         items.append(
             ("seconds", ", ".join(f"{k} {v:.2f}" for k, v in result.timings.items()))
@@ -300,6 +328,7 @@ def render_report_html(
     if plots:
         parts += ["<h2>Pictures</h2>", '<div class="plots">', *plots, "</div>"]
     parts += [
+        _stability(result, colors),
         "<h2>Segment profiles (original units)</h2>",
         _profiles(result, colors),
         "<h2>Data quality</h2>",

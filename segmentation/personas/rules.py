@@ -1,24 +1,30 @@
-"""Named personas derived deterministically from segment profiles.
+"""The rules that pick a persona for each segment from its profile.
+
+The names, descriptions, actions and the role vocabulary are data in
+:mod:`segmentation.personas.catalogue`; this module holds the logic only.
 
 How a name is chosen
 --------------------
 1. Each feature is mapped to a *role* by its name (``"Annual Income (k$)"`` ->
-   income, ``"days_since_last_order"`` -> recency, ...; see :data:`ROLES`).
-   Features with no role are still used, by their own name.
+   income, ``"days_since_last_order"`` -> recency, ...; see
+   :data:`~segmentation.personas.catalogue.ROLES`). Features with no role are
+   still used, by their own name.
 2. A segment's z-score on a feature is *high* at or above :data:`HIGH`
-   (+0.4 SD), *low* at or below -0.4 SD, and *very high/low* beyond 1 SD.
-3. :data:`RULES` are persona types written as conditions on roles ("income
-   high and spending low" -> Wealthy Minimalists). A rule scores the sum of
-   ``|z|`` over its high/low conditions. Segment-rule pairs are assigned
-   greedily from the highest score, each rule to at most one segment, so the
-   clearest match gets a name first and names never repeat.
+   (+0.4 SD), *low* at or below -0.4 SD, and *very high/low* beyond
+   :data:`VERY` (1 SD); :data:`LEVELS` lists every level a rule may use.
+3. :data:`RULES` are the catalogue's persona types, conditions on roles
+   ("income high and spending low" -> Wealthy Minimalists). A rule scores the
+   sum of ``|z|`` over its high/low conditions. Segment-rule pairs are
+   assigned greedily from the highest score, each rule to at most one
+   segment, so the clearest match gets a name first and names never repeat.
 4. A segment no rule fits gets a generic name from its strongest traits:
    "High <feature>, Low <feature>" (or "Average Customers").
 5. Names that would still collide get the next strongest trait appended.
 
 Nothing depends on cluster numbering or on the Mall column names: only on the
 z-score pattern and on the role each column name maps to. User overrides
-(JSON) can add rules that take precedence, or set the text of a segment.
+(JSON, :func:`load_overrides`) can add rules that take precedence, or set the
+text of a segment.
 """
 
 from __future__ import annotations
@@ -31,17 +37,22 @@ from pathlib import Path
 
 import numpy as np
 
-from segmentation.io import DataError
+from segmentation.errors import DataError
+from segmentation.personas.catalogue import PERSONA_RULES, ROLES, WORDS
 from segmentation.profiles import SegmentProfiles
 
 __all__ = [
     "HIGH",
-    "ROLES",
+    "LEVELS",
     "RULES",
+    "VERY",
     "Persona",
+    "Rule",
     "derive_personas",
     "load_overrides",
+    "parse_rule",
     "role_of",
+    "zscore_levels",
 ]
 
 # z-score (in population SDs) at which a segment counts as high / low on a
@@ -49,269 +60,41 @@ __all__ = [
 HIGH = 0.4
 VERY = 1.0
 
-# Role -> name fragments (matched against the lower-cased column name with
-# non-alphanumerics removed). Order matters: the first role that matches wins,
-# so "spent" (monetary) is tested before "spend" (spending score).
-ROLES: dict[str, tuple[str, ...]] = {
-    "recency": (
-        "recency",
-        "dayssince",
-        "lastpurchase",
-        "lastorder",
-        "lastvisit",
-        "dayslast",
-    ),
-    "frequency": (
-        "frequency",
-        "numorders",
-        "orders",
-        "purchases",
-        "transactions",
-        "numpurchase",
-    ),
-    "monetary": (
-        "monetary",
-        "spent",
-        "revenue",
-        "amount",
-        "sales",
-        "value",
-        "clv",
-        "ltv",
-    ),
-    "spending": ("spending", "spend"),
-    "income": ("income", "salary", "earning", "wage"),
-    "age": (),  # matched by word in role_of
-    "tenure": (
-        "tenure",
-        "membership",
-        "monthsascustomer",
-        "yearsascustomer",
-        "customersince",
-    ),
-    "visits": ("visit", "session"),
-}
-
-# Words for each role: (label, higher phrase, lower phrase).
-_WORDS: dict[str, tuple[str, str, str]] = {
-    "age": ("age", "older", "younger"),
-    "income": ("income", "higher income", "lower income"),
-    "spending": ("spending", "spend more", "spend less"),
-    "recency": ("recency", "last bought long ago", "bought recently"),
-    "frequency": ("frequency", "buy often", "buy rarely"),
-    "monetary": ("monetary value", "spend a lot in total", "spend little in total"),
-    "tenure": ("tenure", "long-standing customers", "recent customers"),
-    "visits": ("visits", "visit often", "visit rarely"),
-}
-
 
 @dataclass(frozen=True)
-class _Rule:
+class Rule:
+    """A persona type: conditions on roles, and the text of the persona.
+
+    Attributes
+    ----------
+    name, description : str
+    when : tuple of (str, str)
+        ``(role or column fragment, level)`` pairs, all of which must hold.
+    actions : tuple of str
+    source : str
+        ``"builtin"`` (from the catalogue) or ``"user"`` (from overrides).
+    """
+
     name: str
-    when: tuple[tuple[str, str], ...]  # (role or column fragment, level)
+    when: tuple[tuple[str, str], ...]
     description: str
     actions: tuple[str, ...]
     source: str = "builtin"
 
 
-def _rule(name: str, when: dict[str, str], description: str, *actions: str) -> _Rule:
-    return _Rule(name, tuple(when.items()), description, tuple(actions))
+def parse_rule(entry: Mapping, source: str) -> Rule:
+    """A :class:`Rule` from a catalogue entry or a user's JSON rule (same shape)."""
+    return Rule(
+        str(entry["name"]),
+        tuple((str(k), str(v)) for k, v in entry["when"].items()),
+        str(entry.get("description", "")),
+        tuple(str(a) for a in entry.get("actions", ())),
+        source,
+    )
 
 
-# Built-in persona types. Levels: high, low, very_high, very_low (these score
-# |z|) and not_high, not_low, average (constraints that score nothing).
-RULES: tuple[_Rule, ...] = (
-    _rule(
-        "Champions",
-        {"recency": "low", "frequency": "high", "monetary": "high"},
-        "Recent, frequent, high-value buyers: the best customers.",
-        "Reward them with loyalty perks and early access",
-        "Ask for reviews and referrals",
-        "Upsell premium and new products",
-    ),
-    _rule(
-        "At-Risk Big Spenders",
-        {"recency": "high", "monetary": "high"},
-        "Valuable customers who have not bought for a while.",
-        "Win them back with personalised offers",
-        "Ask what changed, with a short survey",
-        "Prioritise them in retention campaigns",
-    ),
-    _rule(
-        "Lapsed Customers",
-        {"recency": "high", "frequency": "low"},
-        "Infrequent buyers whose last purchase was long ago.",
-        "Send a low-cost reactivation campaign",
-        "Remind them of what they bought before",
-        "Stop expensive outreach if they do not respond",
-    ),
-    _rule(
-        "Loyal Regulars",
-        {"frequency": "high", "recency": "not_high"},
-        "Customers who buy often and recently.",
-        "Offer a loyalty programme or subscription",
-        "Cross-sell related categories",
-    ),
-    _rule(
-        "Promising Newcomers",
-        {"recency": "low", "frequency": "low"},
-        "Customers who bought recently but not yet often.",
-        "Onboard them with a welcome series",
-        "Give an incentive for the second purchase",
-    ),
-    _rule(
-        "Big Spenders",
-        {"monetary": "very_high"},
-        "Customers with a very high total spend.",
-        "Offer premium service and exclusive products",
-        "Keep them engaged with personal account management",
-    ),
-    _rule(
-        "Bargain Hunters",
-        {"frequency": "high", "monetary": "low"},
-        "Frequent buyers of low-value baskets.",
-        "Promote bundles to raise basket size",
-        "Use targeted discounts rather than blanket ones",
-    ),
-    _rule(
-        "Premium Spenders",
-        {"income": "high", "spending": "high"},
-        "High earners who spend freely: the most valuable segment.",
-        "Offer premium products, VIP events and loyalty perks",
-        "Invest in retention: personal service and early access",
-        "Upsell and cross-sell higher-margin lines",
-    ),
-    _rule(
-        "Wealthy Minimalists",
-        {"income": "high", "spending": "low"},
-        "High earners who spend little: untapped potential.",
-        "Find out why they hold back, with surveys or interviews",
-        "Target them with quality- and value-focused premium offers",
-        "Test personalised recommendations to convert intent",
-    ),
-    _rule(
-        "Young Impulsive Buyers",
-        {"age": "low", "spending": "high", "income": "not_high"},
-        "Young customers who spend more than their income suggests.",
-        "Engage them on social media and with trend-led launches",
-        "Offer buy-now-pay-later and limited-time deals",
-        "Build loyalty early with a points scheme",
-    ),
-    _rule(
-        "Frugal Millennials",
-        {"income": "low", "spending": "low", "age": "not_very_high"},
-        "Lower-income customers who spend carefully.",
-        "Promote value ranges, discounts and bundles",
-        "Communicate price guarantees and savings",
-        "Keep acquisition costs low for this segment",
-    ),
-    _rule(
-        "Frugal Seniors",
-        {"income": "low", "spending": "low", "age": "very_high"},
-        "Older, lower-income customers who spend carefully.",
-        "Promote value ranges and senior discounts",
-        "Use traditional channels such as mail and in-store events",
-    ),
-    _rule(
-        "Conservative Elders",
-        {"age": "high", "spending": "not_high"},
-        "Older customers with steady, moderate spending.",
-        "Emphasise quality, reliability and service",
-        "Reach them through traditional channels and in-store events",
-        "Reward their loyalty with simple, predictable offers",
-    ),
-    _rule(
-        "Affluent VIPs",
-        {"income": "very_high"},
-        "Customers with much higher incomes than the rest.",
-        "Offer luxury lines and a VIP membership",
-        "Provide personal shopping or concierge service",
-    ),
-    _rule(
-        "Young Professionals",
-        {"age": "low", "income": "high"},
-        "Younger customers with above-average incomes.",
-        "Promote convenience, quality and new launches",
-        "Use digital channels and app-based offers",
-    ),
-    _rule(
-        "Budget-Conscious Youth",
-        {"age": "low", "income": "low", "spending": "not_high"},
-        "Younger customers on lower incomes.",
-        "Offer student and entry-level pricing",
-        "Engage them through social media",
-    ),
-    _rule(
-        "Budget-Conscious Customers",
-        {"income": "low", "spending": "not_high"},
-        "Lower-income customers who watch their budget.",
-        "Promote value ranges, discounts and bundles",
-        "Communicate price guarantees and savings",
-    ),
-    _rule(
-        "Traditional Seniors",
-        {"age": "high"},
-        "Older customers.",
-        "Emphasise service, trust and reliability",
-        "Use traditional channels such as mail and in-store events",
-    ),
-    _rule(
-        "Young Adults",
-        {"age": "low"},
-        "Younger customers with otherwise typical habits.",
-        "Reach them on mobile and social channels",
-        "Test trend-led products and introductory offers",
-    ),
-    _rule(
-        "Comfortable Earners",
-        {"income": "high"},
-        "Customers with above-average incomes.",
-        "Promote premium ranges and bundles",
-        "Test higher price points with targeted offers",
-    ),
-    _rule(
-        "Enthusiastic Shoppers",
-        {"spending": "high"},
-        "Customers who spend more than most.",
-        "Reward them with a points scheme",
-        "Recommend new arrivals and complementary products",
-    ),
-    _rule(
-        "Reluctant Shoppers",
-        {"spending": "low"},
-        "Customers who spend less than most.",
-        "Find out what holds them back, with a short survey",
-        "Test entry-level offers to start a habit",
-    ),
-    _rule(
-        "Long-Standing Loyalists",
-        {"tenure": "high"},
-        "Customers who have been with us the longest.",
-        "Thank them with anniversary rewards",
-        "Invite them to a loyalty tier or advisory panel",
-    ),
-    _rule(
-        "Newcomers",
-        {"tenure": "low"},
-        "Customers who joined recently.",
-        "Onboard them with a welcome series",
-        "Check satisfaction early to prevent churn",
-    ),
-    _rule(
-        "Frequent Visitors",
-        {"visits": "high"},
-        "Customers who visit often.",
-        "Convert visits into purchases with timely offers",
-        "Reward visits in the loyalty scheme",
-    ),
-    _rule(
-        "Occasional Visitors",
-        {"visits": "low"},
-        "Customers who rarely visit.",
-        "Remind them with targeted campaigns",
-        "Give a reason to return, such as an event",
-    ),
-)
+# The built-in rules, parsed once from the catalogue.
+RULES: tuple[Rule, ...] = tuple(parse_rule(r, "builtin") for r in PERSONA_RULES)
 
 
 @dataclass(frozen=True)
@@ -395,7 +178,7 @@ def _meets(z: float, level: str) -> bool:
 
 
 _SCORED = ("high", "low", "very_high", "very_low")
-_LEVELS = (
+LEVELS = (
     "high",
     "low",
     "very_high",
@@ -409,7 +192,7 @@ _LEVELS = (
 
 
 def _match(
-    rule: _Rule, zrow: Mapping[str, float], roles: Mapping[str, str]
+    rule: Rule, zrow: Mapping[str, float], roles: Mapping[str, str]
 ) -> float | None:
     """Score of a rule on one segment; None if a condition fails."""
     score = 0.0
@@ -434,7 +217,7 @@ def _match(
 
 def _trait(col: str, z: float, mean: float, pop: float) -> str:
     role = role_of(col)
-    words = _WORDS.get(role)
+    words = WORDS.get(role)
     if words is None:
         phrase = f"{'higher' if z > 0 else 'lower'} {_display(col)}"
     else:
@@ -515,10 +298,10 @@ def load_overrides(source: str | Path | Mapping | None) -> dict:
         when = rule.get("when") if isinstance(rule, dict) else None
         if not isinstance(when, dict) or not when or "name" not in rule:
             raise DataError(f'{where}: every rule needs a "when" object and a "name"')
-        bad = [lv for lv in when.values() if lv not in _LEVELS]
+        bad = [lv for lv in when.values() if lv not in LEVELS]
         if bad:
             raise DataError(
-                f"{where}: unknown level {bad[0]!r}; use one of {', '.join(_LEVELS)}"
+                f"{where}: unknown level {bad[0]!r}; use one of {', '.join(LEVELS)}"
             )
     segs = data.get("segments", {})
     if not isinstance(segs, dict) or not all(
@@ -547,16 +330,7 @@ def derive_personas(
         One per segment, in segment order, with distinct names.
     """
     data = load_overrides(overrides)
-    user_rules = tuple(
-        _Rule(
-            str(r["name"]),
-            tuple((str(k), str(v)) for k, v in r["when"].items()),
-            str(r.get("description", "")),
-            tuple(str(a) for a in r.get("actions", ())),
-            "user",
-        )
-        for r in data.get("rules", [])
-    )
+    user_rules = tuple(parse_rule(r, "user") for r in data.get("rules", []))
     rules = user_rules + RULES
     features = list(profiles.features)
     roles: dict[str, str] = {}
@@ -578,7 +352,7 @@ def derive_personas(
                 bonus = 1.0 if rule.source == "user" else 0.0
                 pairs.append((-(score + bonus), r_idx, s))
     pairs.sort()
-    chosen: dict[int, _Rule] = {}
+    chosen: dict[int, Rule] = {}
     used: set[int] = set()
     for _, r_idx, s in pairs:
         if s not in chosen and r_idx not in used:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from .._config import CACHE, FASTMATH, TILE_ROWS
+from .._config import CACHE, FASTMATH, SCORE_FASTMATH, TILE_ROWS
 from .common import accumulate_block, accumulate_row
 from .distances import (
     keep_two_smallest,
@@ -314,11 +314,15 @@ def argmin_accumulate_from_dots(
     )
 
 
-@njit(parallel=True, fastmath=FASTMATH, cache=CACHE)
+@njit(parallel=True, fastmath=SCORE_FASTMATH, cache=CACHE)
 def distances_to_reference(X, reference, out):
     """Euclidean distance of every row from the reference point, in float64.
 
     Computed once per fit: it scales the rounding-error margin of the BLAS path.
+    Only that: so its sum may be reordered and fused (``SCORE_FASTMATH``),
+    which vectorises it; a sum of non-negative terms has the same error bound
+    in any order.  At 10000 x 512 (float32) it took 27 ms in a 150 ms fit,
+    more than three Lloyd passes, summed one feature after another.
 
     IN X (n, d), reference (d,); OUT out (n,) float64.
     """

@@ -81,6 +81,10 @@ HAMERLY_GEMM_SHARE: float = 0.35
 #: every row is scored (no gather, and every bound is renewed).
 YINYANG_FULL_PASS_SHARE: float = 0.5
 
+#: ``algorithm="auto"`` runs Yinyang only while its group bounds (n x k/20
+#: values of X's dtype) take at most this many bytes, Hamerly beyond.
+YINYANG_MAX_BOUND_BYTES: int = 512 * 2**20
+
 #: From this many features on, a block whose labels changed since its partial
 #: sums were written re-sums only the clusters that gained or lost rows
 #: (``common.accumulate_block``); narrower rows re-sum the whole block, which

@@ -24,6 +24,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .._config import YINYANG_MAX_BOUND_BYTES
 from .._kernels.common import relocate_empty_clusters, weighted_inertia
 from .._kernels.distances import assign_nearest
 from .._kernels.lloyd import lloyd_assign_accumulate
@@ -141,8 +142,10 @@ def row_kernels(X: np.ndarray, n_clusters: int) -> RowKernels:
     )
 
 
-def auto_algorithm(n_clusters: int, n_features: int) -> str:
-    """The algorithm that ``algorithm="auto"`` runs for this shape.
+def auto_algorithm(
+    n_clusters: int, n_features: int, n_samples: int = 0, itemsize: int = 8
+) -> str:
+    """The algorithm that ``algorithm="auto"`` (the default) runs for this shape.
 
     From full fits with one shared init, float32, time over Lloyd's (``python
     -m benchmarks.compare --variants --repeats 2 --shapes ...``; on our 2-core
@@ -167,10 +170,29 @@ def auto_algorithm(n_clusters: int, n_features: int) -> str:
       (200000x4 k=128: Hamerly 1.32, Yinyang 1.84), and for k < 32 there is
       little to prune.
 
-    All of them give identical results.
+    All of them give identical results.  Yinyang's group bounds take n x
+    ``yinyang_group_count(k)`` values; past ``YINYANG_MAX_BOUND_BYTES`` it
+    gives way to Hamerly (two bounds per row).
     """
     if not pruning_uses_gemm(n_clusters, n_features):
         return "lloyd"
     if n_clusters >= 128 and n_clusters * n_features >= 16384:
-        return "yinyang"
+        bound_bytes = n_samples * yinyang_group_count(n_clusters) * itemsize
+        if bound_bytes <= YINYANG_MAX_BOUND_BYTES:
+            return "yinyang"
     return "hamerly"
+
+
+def yinyang_group_count(n_clusters: int) -> int:
+    """Number of center groups: about k/20.
+
+    Ding et al. recommend k/10 for a search that goes center by center.  Ours
+    gathers the rows that need a group into tiles, which costs about as much
+    per (row, group) as scoring ten centers, so larger groups pay off.  With
+    this function patched to k/10, k/20 and k/32 in one timing loop (full
+    fits from one shared init, float32, best of 4 interleaved runs), k/20 took
+    0.79-0.94x the time of k/10 at 100000x16 k=128, 100000x64 k=256, 50000x32
+    k=512 and 20000x128 k=1024, and the same at 200000x32 k=64; k/32 measured
+    like k/20.  The bounds take n x k/20 floats.
+    """
+    return max(1, (n_clusters + 10) // 20)

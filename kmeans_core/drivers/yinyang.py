@@ -26,7 +26,7 @@ from .._kernels.yinyang_blas import (
 )
 from .._threads import run_in_workers, single_threaded_blas
 from .bounds import BoundedSteps, round_up
-from .dispatch import pruning_uses_gemm
+from .dispatch import pruning_uses_gemm, yinyang_group_count
 from .gemm import Workspace, dots_from_rows, for_each_gemm_slab, gemm_expansion
 from .lloyd import run_lloyd
 from .loop import RunResult, run
@@ -248,21 +248,6 @@ class YinyangSteps(BoundedSteps):
         self.shift = round_up(center_shift, self.X.dtype, self.X.shape[1])
         self.group_shift = np.full(self.n_groups, 0, dtype=self.X.dtype)
         np.maximum.at(self.group_shift, self.group_of, self.shift)
-
-
-def yinyang_group_count(n_clusters: int) -> int:
-    """Number of center groups: about k/20.
-
-    Ding et al. recommend k/10 for a search that goes center by center.  Ours
-    gathers the rows that need a group into tiles, which costs about as much
-    per (row, group) as scoring ten centers, so larger groups pay off.  With
-    this function patched to k/10, k/20 and k/32 in one timing loop (full
-    fits from one shared init, float32, best of 4 interleaved runs), k/20 took
-    0.79-0.94x the time of k/10 at 100000x16 k=128, 100000x64 k=256, 50000x32
-    k=512 and 20000x128 k=1024, and the same at 200000x32 k=64; k/32 measured
-    like k/20.  The bounds take n x k/20 floats.
-    """
-    return max(1, (n_clusters + 10) // 20)
 
 
 def group_centers(centers: np.ndarray, n_groups: int) -> np.ndarray:

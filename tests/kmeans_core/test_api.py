@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 import json
 import os
 import pickle
@@ -550,6 +551,31 @@ def test_auto_algorithm_picks_by_shape(n_clusters, n_features, expected):
     from kmeans_core.drivers import auto_algorithm
 
     assert auto_algorithm(n_clusters, n_features) == expected
+
+
+def test_auto_gives_way_to_hamerly_where_yinyangs_bounds_would_not_fit():
+    from kmeans_core._config import YINYANG_MAX_BOUND_BYTES
+    from kmeans_core.drivers import auto_algorithm
+    from kmeans_core.drivers.dispatch import yinyang_group_count
+
+    groups = yinyang_group_count(1024)
+    fits = YINYANG_MAX_BOUND_BYTES // (groups * 4)
+    assert auto_algorithm(1024, 128, fits, 4) == "yinyang"
+    assert auto_algorithm(1024, 128, fits + 1, 4) == "hamerly"
+    assert auto_algorithm(1024, 128, fits, 8) == "hamerly"
+
+
+def test_the_default_algorithm_is_auto_and_gives_lloyds_fit():
+    from kmeans_core import k_means
+
+    assert KMeans().algorithm == "auto"
+    assert inspect.signature(k_means).parameters["algorithm"].default == "auto"
+    # Overlapping blobs, as in the test below: enough iterations to prune in.
+    data = blobs(seed=4, n_samples=3000, n_features=32, n_clusters=40, spread=3.0)
+    default = KMeans(40, random_state=2).fit(data)
+    lloyd = KMeans(40, random_state=2, algorithm="lloyd").fit(data)
+    assert_same_model(default, lloyd)
+    assert default.n_distance_evaluations_ < lloyd.n_distance_evaluations_
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

@@ -292,11 +292,16 @@ def test_mean_inertia_over_seeds_matches_sklearn(init, algorithm):
 
 #: Parameters that kmeans_core adds to scikit-learn's, with their defaults.
 EXTRA_PARAMS = {"record_history": False}
+#: Defaults that differ on purpose (README, "Deliberate differences"): ours,
+#: then scikit-learn's.  "auto" returns Lloyd's exact result, sooner.
+DIFFERENT_DEFAULTS = {"algorithm": ("auto", "lloyd")}
 
 
 def test_defaults_match_sklearn():
     ours = KMeans().get_params()
     theirs = sklearn_cluster.KMeans().get_params()
+    for name, (our_default, their_default) in DIFFERENT_DEFAULTS.items():
+        assert (ours.pop(name), theirs.pop(name)) == (our_default, their_default)
     assert {k: v for k, v in ours.items() if k in theirs} == theirs
     assert {k: v for k, v in ours.items() if k not in theirs} == EXTRA_PARAMS
 

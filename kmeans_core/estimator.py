@@ -15,7 +15,6 @@ from typing import Any
 import numpy as np
 
 from . import _persistence
-from ._kernels.distances import pairwise_euclidean
 from ._validation import (
     check_array,
     check_centers,
@@ -24,8 +23,8 @@ from ._validation import (
     feature_names_of,
 )
 from .base import ParamsMixin
-from .drivers import RunResult, assign_labels, auto_algorithm, inertia_of
-from .exceptions import ConvergenceWarning, NotFittedError
+from .drivers import RunResult, assign_labels, auto_algorithm, inertia_of, row_kernels
+from .exceptions import convergence_warning, not_fitted_error
 from .runs import fit_kmeans, resolve_n_init, scaled_tolerance
 
 
@@ -160,7 +159,7 @@ class KMeans(ParamsMixin):
             estimator_type="clusterer",
             target_tags=TargetTags(required=False),
             transformer_tags=TransformerTags(preserves_dtype=["float64", "float32"]),
-            input_tags=InputTags(allow_nan=False, sparse=False),
+            input_tags=InputTags(allow_nan=False, sparse=True),
         )
 
     # --------------------------------------------------------------------- fit
@@ -211,7 +210,7 @@ class KMeans(ParamsMixin):
         """
         self._check_params()
         names = feature_names_of(X)
-        X = check_array(X)
+        X = check_array(X, accept_sparse=True)
         n_samples, n_features = X.shape
         if n_samples < self.n_clusters:
             raise ValueError(
@@ -222,6 +221,7 @@ class KMeans(ParamsMixin):
         if not isinstance(init, str) and not callable(init):
             init = check_centers(init, self.n_clusters, n_features, X.dtype, "init")
         n_init = resolve_n_init(self.n_init, self.init, type(self).__name__)
+        self._n_init = n_init
         algorithm = self._resolve_algorithm(n_features)
         result = fit_kmeans(
             X,
@@ -264,14 +264,14 @@ class KMeans(ParamsMixin):
                 f"Number of distinct clusters ({n_distinct}) found smaller than "
                 f"n_clusters ({self.n_clusters}). Possibly due to duplicate points "
                 "in X.",
-                ConvergenceWarning,
+                convergence_warning(),
                 stacklevel=3,
             )
         if not result.converged:
             warnings.warn(
                 f"KMeans did not converge within max_iter={self.max_iter} "
                 "iterations; increase max_iter or tol for a converged result.",
-                ConvergenceWarning,
+                convergence_warning(),
                 stacklevel=3,
             )
         self.cluster_centers_ = result.centers
@@ -293,7 +293,7 @@ class KMeans(ParamsMixin):
     # ----------------------------------------------------------------- predict
     def _check_fitted(self) -> None:
         if not hasattr(self, "cluster_centers_"):
-            raise NotFittedError(
+            raise not_fitted_error(
                 f"This {type(self).__name__} instance is not fitted yet. Call "
                 "'fit' with appropriate arguments before using this estimator."
             )
@@ -323,7 +323,7 @@ class KMeans(ParamsMixin):
                 UserWarning,
                 stacklevel=3,
             )
-        X = check_array(X)
+        X = check_array(X, accept_sparse=True)
         if X.shape[1] != self.n_features_in_:
             raise ValueError(
                 f"X has {X.shape[1]} features, but {type(self).__name__} is "
@@ -361,9 +361,7 @@ class KMeans(ParamsMixin):
     def transform(self, X: Any) -> np.ndarray:
         """Euclidean distance from each sample to each center, shape (n, k)."""
         X, centers = self._check_test_data(X)
-        out = np.empty((X.shape[0], centers.shape[0]), dtype=X.dtype)
-        pairwise_euclidean(X, centers, out)
-        return out
+        return row_kernels(X).distances(X, centers)
 
     def fit_transform(
         self, X: Any, y: Any = None, sample_weight: Any = None

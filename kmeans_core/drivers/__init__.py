@@ -18,8 +18,10 @@ from .assign import accumulate_batch, assign_labels, inertia_of
 from .dispatch import (
     DirectKernels,
     auto_algorithm,
+    blas_applies,
     direct_kernels,
     row_kernels,
+    run_algorithm,
     use_gemm,
 )
 from .elkan import run_elkan
@@ -45,10 +47,12 @@ __all__ = [
     "accumulate_batch",
     "assign_labels",
     "auto_algorithm",
+    "blas_applies",
     "direct_kernels",
     "gemm_reference",
     "inertia_of",
     "row_kernels",
+    "run_algorithm",
     "run_elkan",
     "run_hamerly",
     "run_lloyd",

@@ -13,7 +13,7 @@ import numpy as np
 
 from .._blocks import block_starts
 from .._kernels.small import lloyd_serial
-from .dispatch import row_kernels, use_gemm
+from .dispatch import blas_applies, row_kernels
 from .gemm import Workspace, assign_with_gemm
 from .loop import RunResult, run
 
@@ -72,7 +72,8 @@ def run_lloyd(
     n_clusters = centers_init.shape[0]
     one_block = block_starts(n_samples, n_clusters, n_features).shape[0] == 2
     if (
-        not use_gemm(n_clusters, n_features)
+        row_kernels(X).dense
+        and not blas_applies(X, n_clusters)
         and one_block
         and not options.get("verbose")
         and not options.get("record_history")

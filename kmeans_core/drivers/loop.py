@@ -32,7 +32,7 @@ from .._kernels.common import (
 )
 from .._kernels.lloyd import transposed_rows
 from .assign import inertia_of
-from .dispatch import row_kernels, use_gemm
+from .dispatch import blas_applies, row_kernels
 from .gemm import Workspace, gemm_reference
 
 
@@ -85,7 +85,7 @@ def run(
     """
     n_samples, n_features = X.shape
     n_clusters = centers_init.shape[0]
-    gemm = steps_class.uses_gemm and use_gemm(n_clusters, n_features)
+    gemm = steps_class.uses_gemm and blas_applies(X, n_clusters)
     reference = gemm_reference(X) if gemm else None
     ws = Workspace(X, n_clusters, reference)
     ws.gemm = gemm

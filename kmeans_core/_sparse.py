@@ -129,6 +129,16 @@ class CSRRows:
         return mean, variance
 
 
+def take_rows(X: np.ndarray | CSRRows, rows: np.ndarray) -> np.ndarray | CSRRows:
+    """``X[rows]`` for dense or sparse rows (sparse stays sparse)."""
+    return X.take(rows) if isinstance(X, CSRRows) else X[rows]
+
+
+def dense_rows(X: np.ndarray | CSRRows, rows: np.ndarray) -> np.ndarray:
+    """``X[rows]`` as a dense array, for dense or sparse rows."""
+    return X.dense_rows(rows) if isinstance(X, CSRRows) else X[rows]
+
+
 def _as_csr_object(X: Any, name: str) -> Any:
     """X as a scipy CSR object (X itself when it is one)."""
     if X.format == "csr":

@@ -15,16 +15,20 @@ from typing import Any
 import numpy as np
 
 from . import _persistence
+from ._rng import random_integers
+from ._sparse import take_rows
 from ._validation import (
     check_array,
     check_centers,
     check_params,
+    check_random_state,
     check_sample_weight,
     feature_names_of,
 )
 from .base import ParamsMixin
 from .drivers import RunResult, assign_labels, auto_algorithm, inertia_of, row_kernels
 from .exceptions import convergence_warning, not_fitted_error
+from .init import initial_centers
 from .runs import fit_kmeans, resolve_n_init, scaled_tolerance
 
 
@@ -289,6 +293,36 @@ class KMeans(ParamsMixin):
             self.history_ = result.history
         elif hasattr(self, "history_"):
             del self.history_
+
+    def _init_centroids(
+        self,
+        X: Any,
+        x_squared_norms: Any,
+        init: Any,
+        random_state: Any,
+        sample_weight: Any,
+        init_size: int | None = None,
+        n_centroids: int | None = None,
+    ) -> np.ndarray:
+        """Initial centers as one run of ``fit`` draws them (scikit-learn's hook).
+
+        scikit-learn's private method of the same name, kept because code
+        and tests written against scikit-learn call it: ``init`` is any
+        ``init`` the estimator takes, ``init_size`` rows (drawn with
+        replacement) are seeded from instead of all of X when given,
+        ``n_centroids`` defaults to ``n_clusters``.  ``x_squared_norms`` is
+        accepted and not used: ``fit`` computes what it needs itself.
+        """
+        X = check_array(X, accept_sparse=True)
+        n_centroids = self.n_clusters if n_centroids is None else n_centroids
+        weights = check_sample_weight(sample_weight, X.shape[0], X.dtype)
+        rng = check_random_state(random_state)
+        if init_size is not None and init_size < X.shape[0]:
+            rows = random_integers(rng, X.shape[0], init_size)
+            X, weights = take_rows(X, rows), weights[rows]
+        if not isinstance(init, str) and not callable(init):
+            init = check_centers(init, n_centroids, X.shape[1], X.dtype, "init")
+        return initial_centers(X, n_centroids, init, weights, rng)
 
     # ----------------------------------------------------------------- predict
     def _check_fitted(self) -> None:

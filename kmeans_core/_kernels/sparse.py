@@ -361,7 +361,8 @@ def sparse_relocate_empty_clusters(
     ``common.relocate_empty_clusters`` for CSR rows: the i-th empty cluster
     (in index order) takes the i-th farthest row (``sparse_squared_distance``
     to its assigned old center; ties to the lower row index), and that row's
-    weighted values and weight leave its old cluster's sums.
+    weighted values and weight leave its old cluster's sums.  Nothing moves
+    when every row sits on its center.
 
     IN data, indices, indptr, sample_weight, centers_old, norm_hi, norm_lo
     (of ``centers_old``), labels; INOUT sums (k, d) float64, weights (k,)
@@ -384,6 +385,8 @@ def sparse_relocate_empty_clusters(
             norm_hi,
             norm_lo,
         )
+    if distances.min() == 0.0:
+        return 0
     farthest = np.argsort(distances, kind="mergesort")
     for rank in range(n_empty):
         new_cluster = empty[rank]

@@ -10,9 +10,26 @@ from typing import Any
 
 import numpy as np
 
+from ._kernels.seeding import weighted_index
+
 
 def random_integers(rng: Any, high: int, size: int) -> np.ndarray:
     """Uniform integers in [0, high): ``randint`` or ``integers`` by generator kind."""
     if isinstance(rng, np.random.Generator):
         return rng.integers(0, high, size)
     return rng.randint(0, high, size)
+
+
+def weighted_choice(
+    random_state: np.random.RandomState | np.random.Generator, weights64: np.ndarray
+) -> int:
+    """A row drawn with probability proportional to its weight (k-means++'s first).
+
+    Draws what scikit-learn's ``random_state.choice(n, p=w / w.sum())`` draws;
+    for a ``RandomState`` through ``weighted_index``, which consumes the same
+    single uniform and picks the same row.
+    """
+    total = weights64.sum()
+    if isinstance(random_state, np.random.RandomState) and np.isfinite(total):
+        return int(weighted_index(weights64, total, random_state.random_sample()))
+    return int(random_state.choice(weights64.shape[0], p=weights64 / total))

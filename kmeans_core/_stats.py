@@ -20,6 +20,7 @@ from ._kernels.moments import (
     column_variances,
     total_sum,
 )
+from ._sparse import CSRRows
 
 #: Arrays with fewer values than this are summed by NumPy.
 PARALLEL_MIN_VALUES = 65536
@@ -41,12 +42,14 @@ def data_sum(X: np.ndarray) -> float:
     return float(X.sum(dtype=np.float64))
 
 
-def mean_and_variance(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def mean_and_variance(X: np.ndarray | CSRRows) -> tuple[np.ndarray, np.ndarray]:
     """Per-column mean and population variance of a 2-D X, in float64.
 
     Two passes (the mean, then the squared deviations from it); X is never
-    copied.
+    copied.  Sparse rows count their implicit zeros.
     """
+    if isinstance(X, CSRRows):
+        return X.mean_and_variance()
     mean, variance = np.empty(X.shape[1]), np.empty(X.shape[1])
     if _use_kernels(X):
         column_means(X, mean)

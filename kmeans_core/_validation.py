@@ -1,6 +1,9 @@
 """Input and parameter checks, with messages that say what is wrong and how to fix it.
 
 Every public entry point funnels through here; the kernels trust what they get.
+Where scikit-learn's own tests match an error message (the shape of ``init``,
+empty data, 1-D input, complex data), ours starts with the words they match,
+and then says how to fix the input.  Sparse input is checked by ``_sparse``.
 """
 
 from __future__ import annotations
@@ -11,15 +14,11 @@ from typing import Any
 
 import numpy as np
 
+from ._sparse import FLOAT_DTYPES, CSRRows, check_csr, is_sparse
 from ._stats import data_sum
 
-FLOAT_DTYPES = (np.float64, np.float32)
 ALGORITHMS = ("lloyd", "elkan", "hamerly", "yinyang", "auto")
 INIT_STRINGS = ("k-means++", "random")
-
-
-def _is_sparse(X: Any) -> bool:
-    return hasattr(X, "tocsr") and hasattr(X, "nnz")
 
 
 def feature_names_of(X: Any) -> np.ndarray | None:
@@ -39,16 +38,21 @@ def check_array(
     name: str = "X",
     dtype: Any = None,
     min_samples: int = 1,
-) -> np.ndarray:
+    accept_sparse: bool = False,
+) -> np.ndarray | CSRRows:
     """Return X as a C-contiguous 2-D float32/float64 array with finite values.
 
     Float32 input stays float32 and float64 stays float64; anything else
     numeric becomes float64 (or ``dtype`` when given).  The input is never
-    modified: a copy is made only when a conversion is needed.
+    modified: a copy is made only when a conversion is needed.  With
+    ``accept_sparse``, a scipy.sparse X is returned as ``CSRRows``
+    (``_sparse.check_csr``); without, it is refused.
     """
-    if _is_sparse(X):
+    if is_sparse(X):
+        if accept_sparse:
+            return check_csr(X, name=name, dtype=dtype, min_samples=min_samples)
         raise TypeError(
-            f"{name} is a sparse matrix; kmeans_core works on dense data. "
+            f"{name} is a sparse matrix, but dense data is required here. "
             f"Convert it with {name}.toarray() first."
         )
     if isinstance(X, str | bytes):
@@ -59,16 +63,18 @@ def check_array(
         raise ValueError(f"{name} could not be converted to an array: {exc}") from exc
     kind = array.dtype.kind
     if kind == "c":
-        raise TypeError(
-            f"{name} holds complex numbers, which k-means does not support; "
-            f"pass the real part ({name}.real) or split real and imaginary parts "
-            "into separate features."
+        raise ValueError(
+            f"Complex data not supported: {name} holds complex numbers. Pass the "
+            f"real part ({name}.real) or split real and imaginary parts into "
+            "separate features."
         )
     if kind in "USO" or kind == "V":
         try:
             array = array.astype(np.float64)
         except (TypeError, ValueError) as exc:
-            raise ValueError(
+            # The kind of error NumPy raised (TypeError for an object that is
+            # no number, ValueError for text that is none), and its words.
+            raise type(exc)(
                 f"{name} must contain only numbers; converting it to float "
                 f"failed ({exc}). Encode or drop non-numeric columns first."
             ) from exc
@@ -81,8 +87,9 @@ def check_array(
         if array.ndim == 1:
             raise ValueError(
                 f"Expected a 2D array for {name}, got a 1D array of shape "
-                f"{array.shape}. Reshape it with {name}.reshape(-1, 1) if it is "
-                f"a single feature, or {name}.reshape(1, -1) if it is one sample."
+                f"{array.shape}. Reshape your data with {name}.reshape(-1, 1) if "
+                f"it is a single feature, or {name}.reshape(1, -1) if it is one "
+                "sample."
             )
         raise ValueError(
             f"Expected a 2D array for {name}, got an array with {array.ndim} "
@@ -91,12 +98,13 @@ def check_array(
     n_samples, n_features = array.shape
     if n_samples < min_samples:
         raise ValueError(
-            f"{name} has {n_samples} sample(s) (shape={array.shape}); "
-            f"at least {min_samples} are required."
+            f"Found array with {n_samples} sample(s) (shape={array.shape}) while a "
+            f"minimum of {min_samples} is required: {name} has too few rows."
         )
     if n_features < 1:
         raise ValueError(
-            f"{name} has 0 features (shape={array.shape}); at least 1 is required."
+            f"Found array with 0 feature(s) (shape={array.shape}) while a minimum "
+            f"of 1 is required: {name} has no columns."
         )
     if dtype is None:
         dtype = array.dtype if array.dtype in FLOAT_DTYPES else np.float64
@@ -159,6 +167,19 @@ def check_sample_weight(
     if weights.sum(dtype=np.float64) <= 0:
         raise ValueError("sample_weight sums to zero; at least one weight must be > 0.")
     return weights
+
+
+def check_squared_norms(x_squared_norms: Any, n_samples: int) -> np.ndarray | None:
+    """``x_squared_norms`` as float64 of length ``n_samples`` (None stays None)."""
+    if x_squared_norms is None:
+        return None
+    norms = np.asarray(x_squared_norms, dtype=np.float64)
+    if norms.ndim != 1 or norms.shape[0] != n_samples:
+        raise ValueError(
+            f"The length of x_squared_norms {norms.size} should be equal to the "
+            f"length of n_samples {n_samples}: pass one squared norm per row of X."
+        )
+    return np.ascontiguousarray(norms)
 
 
 def check_int(value: Any, name: str, minimum: int) -> int:
@@ -229,11 +250,17 @@ def check_centers(
 ) -> np.ndarray:
     """Validate initial centers from an array or a callable."""
     array = check_array(centers, name=name, dtype=dtype)
-    if array.shape != (n_clusters, n_features):
+    if array.shape[0] != n_clusters:
         raise ValueError(
-            f"The shape of the initial centers {array.shape} does not match "
-            f"n_clusters={n_clusters} and n_features={n_features}; pass an array "
-            f"of shape ({n_clusters}, {n_features})."
+            f"The shape of the initial centers {array.shape} does not match the "
+            f"number of clusters {n_clusters}: pass an array of shape "
+            f"({n_clusters}, {n_features})."
+        )
+    if array.shape[1] != n_features:
+        raise ValueError(
+            f"The shape of the initial centers {array.shape} does not match the "
+            f"number of features of the data {n_features}: pass an array of shape "
+            f"({n_clusters}, {n_features})."
         )
     return array
 

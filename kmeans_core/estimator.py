@@ -15,17 +15,20 @@ from typing import Any
 import numpy as np
 
 from . import _persistence
-from ._kernels.distances import pairwise_euclidean
+from ._rng import random_integers
+from ._sparse import take_rows
 from ._validation import (
     check_array,
     check_centers,
     check_params,
+    check_random_state,
     check_sample_weight,
     feature_names_of,
 )
 from .base import ParamsMixin
-from .drivers import RunResult, assign_labels, auto_algorithm, inertia_of
-from .exceptions import ConvergenceWarning, NotFittedError
+from .drivers import RunResult, assign_labels, auto_algorithm, inertia_of, row_kernels
+from .exceptions import convergence_warning, not_fitted_error
+from .init import initial_centers
 from .runs import fit_kmeans, resolve_n_init, scaled_tolerance
 
 
@@ -163,7 +166,7 @@ class KMeans(ParamsMixin):
             estimator_type="clusterer",
             target_tags=TargetTags(required=False),
             transformer_tags=TransformerTags(preserves_dtype=["float64", "float32"]),
-            input_tags=InputTags(allow_nan=False, sparse=False),
+            input_tags=InputTags(allow_nan=False, sparse=True),
         )
 
     # --------------------------------------------------------------------- fit
@@ -217,7 +220,7 @@ class KMeans(ParamsMixin):
         """
         self._check_params()
         names = feature_names_of(X)
-        X = check_array(X)
+        X = check_array(X, accept_sparse=True)
         n_samples, n_features = X.shape
         if n_samples < self.n_clusters:
             raise ValueError(
@@ -228,6 +231,7 @@ class KMeans(ParamsMixin):
         if not isinstance(init, str) and not callable(init):
             init = check_centers(init, self.n_clusters, n_features, X.dtype, "init")
         n_init = resolve_n_init(self.n_init, self.init, type(self).__name__)
+        self._n_init = n_init
         algorithm = self._resolve_algorithm(X)
         result = fit_kmeans(
             X,
@@ -270,14 +274,14 @@ class KMeans(ParamsMixin):
                 f"Number of distinct clusters ({n_distinct}) found smaller than "
                 f"n_clusters ({self.n_clusters}). Possibly due to duplicate points "
                 "in X.",
-                ConvergenceWarning,
+                convergence_warning(),
                 stacklevel=3,
             )
         if not result.converged:
             warnings.warn(
                 f"KMeans did not converge within max_iter={self.max_iter} "
                 "iterations; increase max_iter or tol for a converged result.",
-                ConvergenceWarning,
+                convergence_warning(),
                 stacklevel=3,
             )
         self.cluster_centers_ = result.centers
@@ -296,10 +300,40 @@ class KMeans(ParamsMixin):
         elif hasattr(self, "history_"):
             del self.history_
 
+    def _init_centroids(
+        self,
+        X: Any,
+        x_squared_norms: Any,
+        init: Any,
+        random_state: Any,
+        sample_weight: Any,
+        init_size: int | None = None,
+        n_centroids: int | None = None,
+    ) -> np.ndarray:
+        """Initial centers as one run of ``fit`` draws them (scikit-learn's hook).
+
+        scikit-learn's private method of the same name, kept because code
+        and tests written against scikit-learn call it: ``init`` is any
+        ``init`` the estimator takes, ``init_size`` rows (drawn with
+        replacement) are seeded from instead of all of X when given,
+        ``n_centroids`` defaults to ``n_clusters``.  ``x_squared_norms`` is
+        accepted and not used: ``fit`` computes what it needs itself.
+        """
+        X = check_array(X, accept_sparse=True)
+        n_centroids = self.n_clusters if n_centroids is None else n_centroids
+        weights = check_sample_weight(sample_weight, X.shape[0], X.dtype)
+        rng = check_random_state(random_state)
+        if init_size is not None and init_size < X.shape[0]:
+            rows = random_integers(rng, X.shape[0], init_size)
+            X, weights = take_rows(X, rows), weights[rows]
+        if not isinstance(init, str) and not callable(init):
+            init = check_centers(init, n_centroids, X.shape[1], X.dtype, "init")
+        return initial_centers(X, n_centroids, init, weights, rng)
+
     # ----------------------------------------------------------------- predict
     def _check_fitted(self) -> None:
         if not hasattr(self, "cluster_centers_"):
-            raise NotFittedError(
+            raise not_fitted_error(
                 f"This {type(self).__name__} instance is not fitted yet. Call "
                 "'fit' with appropriate arguments before using this estimator."
             )
@@ -329,7 +363,7 @@ class KMeans(ParamsMixin):
                 UserWarning,
                 stacklevel=3,
             )
-        X = check_array(X)
+        X = check_array(X, accept_sparse=True)
         if X.shape[1] != self.n_features_in_:
             raise ValueError(
                 f"X has {X.shape[1]} features, but {type(self).__name__} is "
@@ -367,9 +401,7 @@ class KMeans(ParamsMixin):
     def transform(self, X: Any) -> np.ndarray:
         """Euclidean distance from each sample to each center, shape (n, k)."""
         X, centers = self._check_test_data(X)
-        out = np.empty((X.shape[0], centers.shape[0]), dtype=X.dtype)
-        pairwise_euclidean(X, centers, out)
-        return out
+        return row_kernels(X, centers.shape[0]).distances(X, centers)
 
     def fit_transform(
         self, X: Any, y: Any = None, sample_weight: Any = None

@@ -24,10 +24,11 @@ from ._kernels.seeding import (
     tiled_candidate_potentials,
     transposed_tiles,
     update_closest,
-    weighted_index,
 )
 from ._kernels.small import kmeans_plusplus_serial
 from ._kernels.unrolled import UNROLLED_POTENTIALS, unrolled_applies
+from ._rng import weighted_choice
+from ._sparse import CSRRows
 from ._threads import run_in_workers, single_threaded_blas
 from ._validation import (
     check_array,
@@ -35,7 +36,9 @@ from ._validation import (
     check_int,
     check_random_state,
     check_sample_weight,
+    check_squared_norms,
 )
+from .init_sparse import sparse_kmeans_plusplus
 
 #: From this many features on, candidate distances go through BLAS, unless the
 #: direct kernels may score from a transposed copy of X (``copy_allowed``).
@@ -303,21 +306,6 @@ class _BlasScorer:
         run_in_workers(one_slab, range(self.bounds.shape[0] - 1))
 
 
-def _draw_first(
-    random_state: np.random.RandomState | np.random.Generator, weights64: np.ndarray
-) -> int:
-    """The first seed: a row drawn with probability proportional to its weight.
-
-    Draws what scikit-learn's ``random_state.choice(n, p=w / w.sum())`` draws;
-    for a ``RandomState`` through ``weighted_index``, which consumes the same
-    single uniform and picks the same row.
-    """
-    total = weights64.sum()
-    if isinstance(random_state, np.random.RandomState) and np.isfinite(total):
-        return int(weighted_index(weights64, total, random_state.random_sample()))
-    return int(random_state.choice(weights64.shape[0], p=weights64 / total))
-
-
 def _kmeans_plusplus(
     X: np.ndarray,
     n_clusters: int,
@@ -340,7 +328,7 @@ def _kmeans_plusplus(
 
     centers = np.empty((n_clusters, n_features), dtype=X.dtype)
     indices = np.full(n_clusters, -1, dtype=np.intp)
-    first = _draw_first(random_state, weights64)
+    first = weighted_choice(random_state, weights64)
     if starts.shape[0] == 2:
         # One block: run the whole seeding in one compiled call.  Drawing all
         # uniforms at once consumes the generator exactly as the loop below.
@@ -398,15 +386,18 @@ def kmeans_plusplus(
 
     Parameters
     ----------
-    X : array-like of shape (n_samples, n_features)
-        The data to pick seeds from.
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        The data to pick seeds from (scipy.sparse CSR, CSC or COO too; the
+        centers are dense).
     n_clusters : int
         Number of centers to choose.
     sample_weight : array-like of shape (n_samples,), default=None
         Non-negative weights; a row of weight zero is never chosen.
     x_squared_norms : array-like of shape (n_samples,), default=None
-        Accepted for compatibility with scikit-learn and otherwise unused:
-        the kernels compute distances from direct differences.
+        Squared Euclidean norms of the rows.  Used on sparse X, whose
+        distances are ``|x|^2 + |c|^2 - 2 x . c`` as in scikit-learn
+        (computed when not given); unused on dense X, whose kernels compute
+        distances from direct differences.
     random_state : int, RandomState, Generator or None, default=None
         Source of randomness.  An int draws the same seeds as scikit-learn.
     n_local_trials : int, default=None
@@ -420,7 +411,7 @@ def kmeans_plusplus(
     indices : ndarray of shape (n_clusters,)
         Their row indices: ``centers == X[indices]``.
     """
-    X = check_array(X)
+    X = check_array(X, accept_sparse=True)
     n_clusters = check_int(n_clusters, "n_clusters", 1)
     if n_clusters > X.shape[0]:
         raise ValueError(
@@ -428,18 +419,18 @@ def kmeans_plusplus(
         )
     if n_local_trials is not None:
         n_local_trials = check_int(n_local_trials, "n_local_trials", 1)
-    if x_squared_norms is not None and np.shape(x_squared_norms) != (X.shape[0],):
-        raise ValueError(
-            f"x_squared_norms must have shape ({X.shape[0]},), "
-            f"got {np.shape(x_squared_norms)}."
-        )
+    norms = check_squared_norms(x_squared_norms, X.shape[0])
     weights = check_sample_weight(sample_weight, X.shape[0], X.dtype)
     rng = check_random_state(random_state, reuse=True)
+    if isinstance(X, CSRRows):
+        return sparse_kmeans_plusplus(
+            X, n_clusters, weights, rng, n_local_trials, norms
+        )
     return _kmeans_plusplus(X, n_clusters, weights, rng, n_local_trials)
 
 
 def initial_centers(
-    X: np.ndarray,
+    X: np.ndarray | CSRRows,
     n_clusters: int,
     init: str | np.ndarray | Callable[..., Any],
     sample_weight: np.ndarray,
@@ -450,9 +441,14 @@ def initial_centers(
 
     ``init`` is validated already; array inits are validated once by the caller
     and passed as arrays.  ``copy_allowed`` says whether k-means++ may make a
-    working copy of X (see ``_kmeans_plusplus``).
+    working copy of X (see ``_kmeans_plusplus``).  From sparse rows the
+    centers are dense, and a callable gets X as a scipy CSR matrix, not
+    centred (scikit-learn centres only dense data).
     """
+    sparse = isinstance(X, CSRRows)
     if isinstance(init, str) and init == "k-means++":
+        if sparse:
+            return sparse_kmeans_plusplus(X, n_clusters, sample_weight, random_state)[0]
         centers, _ = _kmeans_plusplus(
             X, n_clusters, sample_weight, random_state, copy_allowed=copy_allowed
         )
@@ -462,7 +458,14 @@ def initial_centers(
         seeds = random_state.choice(
             X.shape[0], size=n_clusters, replace=False, p=weights64 / weights64.sum()
         )
-        return X[seeds]
+        return X.dense_rows(seeds) if sparse else X[seeds]
+    if callable(init) and sparse:
+        centers = init(X.matrix(), n_clusters, random_state=random_state)
+        if hasattr(centers, "toarray"):
+            centers = centers.toarray()
+        return check_centers(
+            centers, n_clusters, X.shape[1], X.dtype, "the centers returned by init"
+        )
     if callable(init):
         # As in scikit-learn, the callable sees the data centred on its mean and
         # returns centers in those coordinates; a copy, so X stays untouched.

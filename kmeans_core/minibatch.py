@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from ._rng import random_integers
+from ._sparse import take_rows
 from ._validation import (
     check_array,
     check_centers,
@@ -206,7 +207,7 @@ class MiniBatchKMeans(KMeans):
         """Initial centers computed on ``init_size`` random rows of X."""
         if self._init_size < X.shape[0]:
             rows = random_integers(rng, X.shape[0], self._init_size)
-            X, sample_weight = X[rows], sample_weight[rows]
+            X, sample_weight = take_rows(X, rows), sample_weight[rows]
         return initial_centers(X, self.n_clusters, init, sample_weight, rng)
 
     def _set_input_attributes(self, names: np.ndarray | None, n_features: int) -> None:
@@ -236,7 +237,7 @@ class MiniBatchKMeans(KMeans):
         """
         self._check_params()
         names = feature_names_of(X)
-        X = check_array(X)
+        X = check_array(X, accept_sparse=True)
         n_samples, n_features = X.shape
         init = self._check_params_vs_input(X)
         weights = check_sample_weight(sample_weight, n_samples, X.dtype)
@@ -245,7 +246,7 @@ class MiniBatchKMeans(KMeans):
         tol = scaled_tolerance(X, self.tol)
 
         valid = random_integers(rng, n_samples, self._init_size)
-        X_valid, w_valid = X[valid], weights[valid]
+        X_valid, w_valid = take_rows(X, valid), weights[valid]
         best_inertia = None
         for run in range(n_init):
             candidate = self._init_centers(X, weights, init, rng)
@@ -275,7 +276,7 @@ class MiniBatchKMeans(KMeans):
         for step in range(n_steps):
             rows = rng.choice(n_samples, self._batch_size, p=probabilities)
             batch_inertia = minibatch_step(
-                X[rows],
+                take_rows(X, rows),
                 unit,
                 centers,
                 centers_new,
@@ -352,7 +353,7 @@ class MiniBatchKMeans(KMeans):
         else:
             self._check_params()
             names = feature_names_of(X)
-            X = check_array(X)
+            X = check_array(X, accept_sparse=True)
         weights = check_sample_weight(sample_weight, X.shape[0], X.dtype)
         if not hasattr(self, "_random_state"):
             self._random_state = check_random_state(self.random_state)

@@ -12,13 +12,19 @@ from typing import Any
 
 import numpy as np
 
-from ._kernels.common import weighted_inertia
 from ._kernels.minibatch import minibatch_update_centers
-from .drivers import Workspace, accumulate_batch, gemm_reference
+from ._sparse import CSRRows, dense_rows
+from .drivers import (
+    Workspace,
+    accumulate_batch,
+    blas_applies,
+    gemm_reference,
+    row_kernels,
+)
 
 
 def minibatch_step(
-    X: np.ndarray,
+    X: np.ndarray | CSRRows,
     sample_weight: np.ndarray,
     centers: np.ndarray,
     centers_new: np.ndarray,
@@ -30,11 +36,15 @@ def minibatch_step(
     verbose: int,
 ) -> float:
     """One mini-batch update; returns the batch inertia before the update."""
-    reference = gemm_reference(X) if X.shape[0] else None
-    ws = Workspace(X, centers.shape[0], reference)
+    blas = X.shape[0] and blas_applies(X, centers.shape[0])
+    ws = Workspace(X, centers.shape[0], gemm_reference(X) if blas else None)
     labels = np.empty(X.shape[0], dtype=np.int32)
     accumulate_batch(X, sample_weight, centers, ws, labels)
-    inertia = float(weighted_inertia(X, sample_weight, centers, labels, ws.starts))
+    inertia = float(
+        row_kernels(X, centers.shape[0]).inertia(
+            X, sample_weight, centers, labels, ws.starts
+        )
+    )
     minibatch_update_centers(ws.sums, ws.weights, centers, centers_new, counts)
     if random_reassign and reassignment_ratio > 0:
         reassign_low_counts(X, centers_new, counts, rng, reassignment_ratio, verbose)
@@ -42,7 +52,7 @@ def minibatch_step(
 
 
 def reassign_low_counts(
-    X: np.ndarray,
+    X: np.ndarray | CSRRows,
     centers: np.ndarray,
     counts: np.ndarray,
     rng: Any,
@@ -60,7 +70,7 @@ def reassign_low_counts(
         rows = rng.choice(X.shape[0], replace=False, size=n_reassigns)
         if verbose:
             print(f"[MiniBatchKMeans] Reassigning {n_reassigns} cluster centers.")
-        centers[to_reassign] = X[rows]
+        centers[to_reassign] = dense_rows(X, rows)
     if (~to_reassign).any():
         # Not zero: a reassigned center would be reassigned again at once.
         counts[to_reassign] = np.min(counts[~to_reassign])

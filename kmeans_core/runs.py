@@ -16,7 +16,7 @@ import numpy as np
 
 from ._stats import mean_and_variance
 from ._validation import check_random_state
-from .drivers import DRIVERS, RunResult
+from .drivers import DRIVERS, RunResult, run_algorithm
 from .init import initial_centers
 
 #: Runs used by ``n_init="auto"`` for the "random" init and callables.
@@ -87,7 +87,7 @@ def fit_kmeans(
     # The generator lives only for this call, unless a callable init could
     # keep it.
     rng = check_random_state(random_state, reuse=not callable(init))
-    driver = DRIVERS[algorithm]
+    driver = DRIVERS[run_algorithm(X, algorithm)]
     best: RunResult | None = None
     for _ in range(n_init):
         centers = initial_centers(X, n_clusters, init, sample_weight, rng, copy_x)

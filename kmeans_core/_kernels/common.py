@@ -145,6 +145,9 @@ def relocate_empty_clusters(X, sample_weight, centers_old, labels, sums, weights
     The i-th empty cluster (in index order) takes the i-th farthest point
     (squared distance to its assigned old center; ties to the lower row index);
     that point's weighted coordinates and weight leave its old cluster's sums.
+    When every point sits on its center (more clusters than distinct points),
+    nothing moves, as in scikit-learn: a relocated cluster would only take a
+    duplicate of a point that another cluster keeps.
 
     IN X, sample_weight, centers_old, labels; INOUT sums (k, d) float64,
     weights (k,) float64.  Returns the number of clusters relocated.
@@ -156,6 +159,8 @@ def relocate_empty_clusters(X, sample_weight, centers_old, labels, sums, weights
     distances = np.empty(X.shape[0])
     for i in range(X.shape[0]):
         distances[i] = -squared_distance(X, i, centers_old, labels[i])
+    if distances.min() == 0.0:
+        return 0
     farthest = np.argsort(distances, kind="mergesort")
     for rank in range(n_empty):
         new_cluster = empty[rank]

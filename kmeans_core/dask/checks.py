@@ -13,6 +13,7 @@ from typing import Any
 import dask.array as da
 import numpy as np
 
+from .._sparse import is_sparse
 from .._validation import FLOAT_DTYPES, check_array, check_sample_weight
 
 
@@ -21,11 +22,33 @@ def probe(shape: tuple, dtype: np.dtype) -> np.ndarray:
     return np.broadcast_to(np.zeros((), dtype=dtype), shape)
 
 
+def refuse_sparse(X: Any) -> None:
+    """A TypeError for a scipy.sparse X or a dask array of sparse chunks.
+
+    The Dask estimator's chunk kernels are the dense ones; sparse data goes to
+    the in-memory ``kmeans_core.KMeans``, which takes it.
+    """
+    meta = getattr(X, "_meta", None) if isinstance(X, da.Array) else X
+    # scipy.sparse, or pydata's ``sparse`` package (a common chunk type).
+    pydata = type(meta).__module__.split(".")[0] == "sparse"
+    if is_sparse(meta) or pydata:
+        raise TypeError(
+            "kmeans_core.dask.KMeans works on dense data only, and X is sparse "
+            f"({type(meta).__module__}.{type(meta).__name__}"
+            f"{' chunks' if isinstance(X, da.Array) else ''}). Cluster it in "
+            "memory with kmeans_core.KMeans, which takes scipy.sparse input, or "
+            "make the chunks dense (X.map_blocks(lambda b: b.toarray())) if they "
+            "fit in memory that way."
+        )
+
+
 def as_dask_array(X: Any, dtype: Any = None) -> da.Array:
     """X as a float32/float64 dask array with one chunk across the columns.
 
     NumPy input (and anything array-like) is validated in memory, then wrapped.
+    Sparse input, or sparse chunks, are refused (``refuse_sparse``).
     """
+    refuse_sparse(X)
     if not isinstance(X, da.Array):
         return da.from_array(check_array(X, dtype=dtype), chunks=("auto", -1))
     # The in-memory checks on stand-ins, so messages are the same: first the

@@ -18,9 +18,11 @@ from .assign import accumulate_batch, assign_labels, inertia_of
 from .dispatch import (
     DirectKernels,
     auto_algorithm,
+    blas_applies,
     direct_kernels,
     pruning_uses_gemm,
     row_kernels,
+    run_algorithm,
     use_gemm,
 )
 from .elkan import run_elkan
@@ -46,11 +48,13 @@ __all__ = [
     "accumulate_batch",
     "assign_labels",
     "auto_algorithm",
+    "blas_applies",
     "direct_kernels",
     "gemm_reference",
     "inertia_of",
     "pruning_uses_gemm",
     "row_kernels",
+    "run_algorithm",
     "run_elkan",
     "run_hamerly",
     "run_lloyd",

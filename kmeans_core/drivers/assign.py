@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._blocks import block_starts
 from .._kernels.common import reduce_block_partials
-from .dispatch import row_kernels, use_gemm
+from .dispatch import blas_applies, row_kernels
 from .gemm import Workspace, assign_with_gemm, gemm_reference
 
 
@@ -20,13 +19,13 @@ def assign_labels(X: np.ndarray, centers: np.ndarray) -> np.ndarray:
     """Nearest-center labels for X (the ``predict`` path)."""
     n_samples = X.shape[0]
     labels = np.empty(n_samples, dtype=np.int32)
-    if use_gemm(*centers.shape, X.dtype):
+    if blas_applies(X, centers.shape[0]):
         ws = Workspace(X, centers.shape[0], gemm_reference(X))
         assign_with_gemm(X, np.ones(0, X.dtype), centers, ws, labels, False)
     else:
-        starts = block_starts(n_samples, *centers.shape)
-        assign = row_kernels(X, centers.shape[0]).direct.assign
-        assign(X, centers, starts, labels, np.empty(n_samples, X.dtype))
+        kernels = row_kernels(X, centers.shape[0])
+        starts = kernels.blocks(X, centers.shape[0])
+        kernels.direct.assign(X, centers, starts, labels, np.empty(n_samples, X.dtype))
     return labels
 
 
@@ -34,12 +33,9 @@ def inertia_of(
     X: np.ndarray, sample_weight: np.ndarray, centers: np.ndarray, labels: np.ndarray
 ) -> float:
     """Weighted sum of squared distances to the assigned centers."""
-    starts = block_starts(X.shape[0], *centers.shape)
-    return float(
-        row_kernels(X, centers.shape[0]).inertia(
-            X, sample_weight, centers, labels, starts
-        )
-    )
+    kernels = row_kernels(X, centers.shape[0])
+    starts = kernels.blocks(X, centers.shape[0])
+    return float(kernels.inertia(X, sample_weight, centers, labels, starts))
 
 
 def accumulate_batch(

@@ -5,15 +5,19 @@ bit-identical labels and sums, and ``auto_algorithm``'s choices all return
 Lloyd's exact result.  To change which kernel runs for a shape, change this
 module and nothing else.
 
-* ``row_kernels(X, k)``: the kernels that touch the rows of X in Lloyd's pass,
-  the relocation of empty clusters and the inertia.  This is the seam for a
-  second kind of rows (sparse CSR): the iteration loop and the algorithms call
-  these kernels through the bundle, so a new row type supplies a bundle rather
-  than a second copy of each algorithm.
+* ``row_kernels(X, k)``: the kernels that touch the rows of X in Lloyd's
+  pass, the relocation of empty clusters and the inertia, and X's fixed row
+  blocks.  This is the seam for a second kind of rows: the iteration loop and
+  the algorithms call these kernels through the bundle, so sparse CSR rows
+  (``_sparse.CSRRows``) supply a bundle (``drivers.sparse``) rather than a
+  second copy of each algorithm.
 * ``use_gemm(k, d, dtype)``: whether Lloyd's pass goes through BLAS slabs
   (``drivers.gemm``) or the fused direct kernels (``direct_kernels``);
+  ``blas_applies(X, k)`` asks it for dense rows only, and
   ``pruning_uses_gemm(k, d)`` the same for Hamerly's and Yinyang's passes.
-* ``auto_algorithm(k, d)``: what ``algorithm="auto"`` runs.
+* ``auto_algorithm(k, d, n, itemsize)``: what ``algorithm="auto"`` runs;
+  ``run_algorithm(X, algorithm)``: what actually runs on X (Lloyd's passes
+  on sparse rows).
 """
 
 from __future__ import annotations
@@ -24,12 +28,15 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .._blocks import block_starts
 from .._config import YINYANG_MAX_BOUND_BYTES
 from .._kernels.common import relocate_empty_clusters, weighted_inertia
-from .._kernels.distances import assign_nearest
+from .._kernels.distances import assign_nearest, pairwise_euclidean
 from .._kernels.lloyd import lloyd_assign_accumulate
 from .._kernels.rows import rows_assign, rows_assign_accumulate, score_margin
 from .._kernels.unrolled import UNROLLED_KERNELS, unrolled_applies
+from .._sparse import CSRRows
+from . import sparse
 
 
 def use_gemm(n_clusters: int, n_features: int, dtype: np.dtype = np.float64) -> bool:
@@ -127,19 +134,72 @@ class RowKernels(NamedTuple):
     sample_weight, centers, labels, sums, weights)`` moves empty clusters onto
     the farthest rows (``common.relocate_empty_clusters``); ``inertia(X,
     sample_weight, centers, labels, block_starts)`` is the exact weighted
-    inertia (``common.weighted_inertia``).
+    inertia (``common.weighted_inertia``); ``blocks(X, n_clusters)`` gives
+    the fixed row blocks of the partial sums; ``distances(X, centers)`` the
+    (n, k) Euclidean distances in X's dtype (``transform``); ``dense`` says
+    whether the rows are a dense array (which the BLAS path and the pruned
+    variants need).
     """
 
     direct: DirectKernels
     relocate: Callable
     inertia: Callable
+    blocks: Callable
+    distances: Callable
+    dense: bool
 
 
-def row_kernels(X: np.ndarray, n_clusters: int) -> RowKernels:
-    """The kernels that read rows like ``X`` (dense, C-contiguous, float)."""
+def dense_blocks(X: np.ndarray, n_clusters: int) -> np.ndarray:
+    """``_blocks.block_starts`` for dense X."""
+    return block_starts(X.shape[0], n_clusters, X.shape[1])
+
+
+def dense_distances(X: np.ndarray, centers: np.ndarray) -> np.ndarray:
+    """``distances.pairwise_euclidean`` into a new (n, k) array."""
+    out = np.empty((X.shape[0], centers.shape[0]), dtype=X.dtype)
+    pairwise_euclidean(X, centers, out)
+    return out
+
+
+#: The bundle for CSR rows: Lloyd's pass, relocation and inertia of
+#: ``drivers.sparse`` (sparse-dense products, near-ties settled exactly).
+SPARSE_ROW_KERNELS = RowKernels(
+    DirectKernels(sparse.assign_accumulate, sparse.assign),
+    sparse.relocate,
+    sparse.inertia,
+    sparse.blocks,
+    sparse.distances,
+    False,
+)
+
+
+def row_kernels(X: np.ndarray | CSRRows, n_clusters: int) -> RowKernels:
+    """The kernels that read rows like ``X``: dense (C-contiguous, float) or CSR."""
+    if isinstance(X, CSRRows):
+        return SPARSE_ROW_KERNELS
     return RowKernels(
-        direct_kernels(X, n_clusters), relocate_empty_clusters, weighted_inertia
+        direct_kernels(X, n_clusters),
+        relocate_empty_clusters,
+        weighted_inertia,
+        dense_blocks,
+        dense_distances,
+        True,
     )
+
+
+def blas_applies(X: np.ndarray | CSRRows, n_clusters: int) -> bool:
+    """Whether Lloyd's pass on X goes through BLAS: dense rows and ``use_gemm``."""
+    return isinstance(X, np.ndarray) and use_gemm(n_clusters, X.shape[1], X.dtype)
+
+
+def run_algorithm(X: np.ndarray | CSRRows, algorithm: str) -> str:
+    """The algorithm whose driver runs for ``algorithm`` (already resolved) on X.
+
+    On sparse rows every algorithm runs Lloyd's passes (``drivers.sparse``):
+    the pruned variants' bounds would need sparse kernels of their own, and
+    they return Lloyd's exact result anyway, so the results are identical.
+    """
+    return "lloyd" if isinstance(X, CSRRows) else algorithm
 
 
 def auto_algorithm(

@@ -17,12 +17,11 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .._blocks import block_starts
 from .._config import GEMM_SLAB_BYTES
 from .._kernels.lloyd import argmin_accumulate_from_dots, distances_to_reference
 from .._stats import mean_and_variance
 from .._threads import run_in_workers, single_threaded_blas
-from .dispatch import use_gemm
+from .dispatch import blas_applies, row_kernels
 
 
 def gemm_reference(X: np.ndarray) -> np.ndarray:
@@ -51,14 +50,14 @@ class Workspace:
 
     def __init__(self, X: np.ndarray, n_clusters: int, reference: np.ndarray):
         n_samples, n_features = X.shape
-        self.starts = block_starts(n_samples, n_clusters, n_features)
+        self.starts = row_kernels(X, n_clusters).blocks(X, n_clusters)
         n_blocks = self.starts.shape[0] - 1
         self.partial_sums = np.empty((n_blocks, n_clusters, n_features))
         self.partial_weights = np.empty((n_blocks, n_clusters))
         self.sums = np.empty((n_clusters, n_features))
         self.weights = np.empty(n_clusters)
         self.center_shift = np.empty(n_clusters)
-        self.gemm = use_gemm(n_clusters, n_features, X.dtype)
+        self.gemm = blas_applies(X, n_clusters)
         self.reference = reference
         # The labels that the partial sums were last computed for, when the
         # caller keeps them (``loop.run`` does): blocks whose labels did not

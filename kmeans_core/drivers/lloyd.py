@@ -13,7 +13,7 @@ import numpy as np
 
 from .._blocks import block_starts
 from .._kernels.small import lloyd_serial
-from .dispatch import row_kernels, use_gemm
+from .dispatch import blas_applies, row_kernels, use_gemm
 from .gemm import Workspace, assign_with_gemm
 from .loop import RunResult, run
 
@@ -74,7 +74,8 @@ def run_lloyd(
     n_clusters = centers_init.shape[0]
     one_block = block_starts(n_samples, n_clusters, n_features).shape[0] == 2
     if (
-        not use_gemm(n_clusters, n_features, X.dtype)
+        row_kernels(X, n_clusters).dense
+        and not blas_applies(X, n_clusters)
         and one_block
         and not options.get("verbose")
         and not options.get("record_history")

@@ -33,7 +33,8 @@ def _inertia(value: float | None) -> str:
     return "–" if value is None else f"{value:.7g}"
 
 
-def _table(header: list[str], rows: list[list[str]]) -> str:
+def markdown_table(header: list[str], rows: list[list[str]]) -> str:
+    """Return a Markdown table with one header row."""
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines)
@@ -118,7 +119,7 @@ def summary_table(results: list[dict[str, Any]]) -> str:
                 f"({fastest_fit.get('name', '–')})",
             ]
         )
-    return _table(header, rows)
+    return markdown_table(header, rows)
 
 
 def detail_table(results: list[dict[str, Any]]) -> str:
@@ -169,7 +170,7 @@ def detail_table(results: list[dict[str, Any]]) -> str:
                     row["error"] or row["note"],
                 ]
             )
-    return _table(header, rows)
+    return markdown_table(header, rows)
 
 
 def compare_markdown(report: dict[str, Any]) -> str:
@@ -292,7 +293,7 @@ def variants_markdown(report: dict[str, Any]) -> str:
                         "yes" if r["same_as_lloyd"] else "NO",
                     ]
                 )
-        parts += [f"## {dtype}", "", _table(header, rows), ""]
+        parts += [f"## {dtype}", "", markdown_table(header, rows), ""]
     return "\n".join(parts)
 
 

@@ -1,8 +1,13 @@
-"""Cold and warm start: import plus first fit on a 200 x 3 array, in fresh processes.
+"""Fresh-process start-up: import plus first fit, cold and warm, against scikit-learn.
 
-Cold: ``NUMBA_CACHE_DIR`` points at a new, empty directory, so every kernel that the
-first fit needs is compiled. Warm: a second process with the same directory loads the
-kernels that the cold process cached.
+Each measurement is a new interpreter.  *Cold*: ``NUMBA_CACHE_DIR`` points at a new,
+empty directory, so every kernel the first fit needs is compiled.  *Warm*: a second
+process with the same directory loads what the cold one cached.  *scikit-learn*: the
+same import and fit with ``sklearn.cluster.KMeans`` (nothing of ours to compile).  In
+our processes ``benchmarks._compile_events.CompileRecorder`` records each Numba
+compilation, so the report can say which functions the cold start spends its time on.
+Each repeat runs cold, warm and scikit-learn back to back, so a busy machine slows all
+three alike.
 """
 
 from __future__ import annotations
@@ -13,47 +18,101 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-#: Runs in the child process; prints one JSON line of in-process timings.
+#: Runs in the child process: ``argv[1]`` is a JSON spec; prints one JSON line.
 CHILD_CODE = """
-import json, time
+import json, sys, time
 t0 = time.perf_counter()
+spec = json.loads(sys.argv[1])
 import numpy as np
 t1 = time.perf_counter()
-from kmeans_core import KMeans
-t2 = time.perf_counter()
-X = np.random.default_rng(0).standard_normal((200, 3))
-t3 = time.perf_counter()
-KMeans(n_clusters=5, random_state=0).fit(X)
-t4 = time.perf_counter()
-KMeans(n_clusters=5, random_state=0).fit(X)
-t5 = time.perf_counter()
+rec = None
+if spec["lib"] == "ours":
+    from benchmarks._compile_events import CompileRecorder
+    rec = CompileRecorder().install()
+if spec["case"] == "demo":
+    from segmentation.cli import main
+    t2 = t3 = time.perf_counter()
+    code = main(["demo", "--out", spec["out"], "--no-progress"])
+    assert code == 0, code
+    t4 = t5 = time.perf_counter()
+else:
+    if spec["lib"] == "ours":
+        from kmeans_core import KMeans
+    else:
+        from sklearn.cluster import KMeans
+    t2 = time.perf_counter()
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((spec["n"], spec["d"])).astype(spec["dtype"])
+    t3 = time.perf_counter()
+    KMeans(n_clusters=spec["k"], random_state=0).fit(X)
+    t4 = time.perf_counter()
+    KMeans(n_clusters=spec["k"], random_state=0).fit(X)
+    t5 = time.perf_counter()
 print(json.dumps({
     "import_numpy_s": t1 - t0,
-    "import_kmeans_core_s": t2 - t1,
+    "import_s": t2 - t1,
     "first_fit_s": t4 - t3,
     "import_and_first_fit_s": (t2 - t0) + (t4 - t3),
     "second_fit_s": t5 - t4,
+    "compile_s": rec.total_s if rec else 0.0,
+    "compiles": rec.records if rec else [],
 }))
 """
 
 
-def run_child(cache_dir: str, cwd: Path) -> dict[str, Any]:
-    """Run :data:`CHILD_CODE` in a fresh interpreter with ``NUMBA_CACHE_DIR`` set.
+@dataclass(frozen=True)
+class Case:
+    """One start-up case: a default fit of ``n x d`` data with ``k`` clusters.
+
+    ``name == "demo"`` is the README's ``kmeans-segment demo`` instead.
+    """
+
+    name: str
+    n: int = 0
+    d: int = 0
+    k: int = 0
+    dtype: str = "float64"
+
+
+#: Issue 22's three cases and the README demo.
+CASES: tuple[Case, ...] = (
+    Case("200x3 k=5 float64", 200, 3, 5, "float64"),
+    Case("100000x16 k=32 float32", 100000, 16, 32, "float32"),
+    Case("20000x64 k=256 float64", 20000, 64, 256, "float64"),
+    Case("demo"),
+)
+
+#: ``--quick``: the smallest case only.
+QUICK_CASES: tuple[Case, ...] = CASES[:1]
+
+
+def run_child(
+    case: Case, lib: str, cache_dir: str, cwd: Path, out_dir: str = ""
+) -> dict[str, Any]:
+    """Run :data:`CHILD_CODE` for one case in a fresh interpreter.
 
     Parameters
     ----------
+    case : Case
+        What to fit.
+    lib : {"ours", "sklearn"}
+        Whose ``KMeans`` to import.
     cache_dir : str
-        Numba cache directory for the child.
+        ``NUMBA_CACHE_DIR`` for the child.
     cwd : Path
-        Working directory (the repository root, so ``kmeans_core`` is importable).
+        Working directory (the repository root, so its packages are imported).
+    out_dir : str, optional
+        Output folder for the demo case.
 
     Returns
     -------
     dict
-        The child's timings plus ``process_wall_s`` (including interpreter start-up).
+        The child's timings and compile records, plus ``process_wall_s`` (from
+        starting the interpreter to its exit).
 
     Raises
     ------
@@ -61,9 +120,10 @@ def run_child(cache_dir: str, cwd: Path) -> dict[str, Any]:
         If the child fails.
     """
     env = {**os.environ, "NUMBA_CACHE_DIR": cache_dir}
+    spec = {**asdict(case), "case": case.name, "lib": lib, "out": out_dir}
     start = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, "-c", CHILD_CODE],
+        [sys.executable, "-c", CHILD_CODE, json.dumps(spec)],
         cwd=cwd,
         env=env,
         capture_output=True,
@@ -78,61 +138,157 @@ def run_child(cache_dir: str, cwd: Path) -> dict[str, Any]:
     return result
 
 
-def measure_startup(cwd: Path, *, cold_repeats: int, warm_repeats: int) -> dict:
-    """Measure cold starts (fresh cache each) and warm starts (reusing the cache).
+def measure_case(
+    case: Case, cwd: Path, *, repeats: int, sklearn: bool, log: Any = None
+) -> dict[str, Any]:
+    """Cold, warm and scikit-learn processes for one case, ``repeats`` times.
 
     Parameters
     ----------
+    case : Case
+        What to fit.
     cwd : Path
         Directory to run the children in.
-    cold_repeats : int
-        Cold processes, each with its own empty cache directory.
-    warm_repeats : int
-        Warm processes, reusing the last cold process's cache directory.
+    repeats : int
+        Rounds; each has its own empty cache directory.
+    sklearn : bool
+        Also time scikit-learn (skipped for the demo, which it cannot run).
+    log : callable, optional
+        Called with a progress line.
 
     Returns
     -------
     dict
-        ``{"cold": [...], "warm": [...]}``, one timing dict per process.
+        ``{"case", "cold": [...], "warm": [...], "sklearn": [...]}``, one
+        timing dict per process.
     """
-    cold, warm = [], []
-    with tempfile.TemporaryDirectory(prefix="kmeans-bench-numba-") as root:
-        for i in range(cold_repeats):
+    result: dict[str, Any] = {"case": asdict(case), "cold": [], "warm": []}
+    result["sklearn"] = []
+    with tempfile.TemporaryDirectory(prefix="kmeans-startup-") as root:
+        for i in range(repeats):
             cache_dir = str(Path(root) / f"cache{i}")
+            out_dir = str(Path(root) / f"out{i}")
             os.mkdir(cache_dir)
-            cold.append(run_child(cache_dir, cwd))
-        for _ in range(warm_repeats):
-            warm.append(run_child(cache_dir, cwd))
-    return {"cold": cold, "warm": warm}
+            for kind in ("cold", "warm"):
+                if log:
+                    log(f"{case.name}: {kind} {i + 1}/{repeats} ...")
+                result[kind].append(run_child(case, "ours", cache_dir, cwd, out_dir))
+            if sklearn and case.name != "demo":
+                result["sklearn"].append(run_child(case, "sklearn", cache_dir, cwd))
+    return result
 
 
-def startup_markdown(result: dict[str, Any]) -> str:
-    """Return a Markdown table of the best cold and warm timings (ms).
+def _best(runs: list[dict[str, Any]], key: str = "process_wall_s") -> float | None:
+    return min(run[key] for run in runs) if runs else None
+
+
+def _s(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}"
+
+
+def _x(a: float | None, b: float | None) -> str:
+    return "–" if not a or not b else f"{a / b:.2f}x"
+
+
+def summary_rows(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per case, the best process wall times and their ratios (JSON-ready).
 
     Parameters
     ----------
-    result : dict
-        Output of :func:`measure_startup`.
+    results : list of dict
+        :func:`measure_case` outputs.
+
+    Returns
+    -------
+    list of dict
+        ``{"case", "cold_s", "warm_s", "sklearn_s", "cold_compile_s",
+        "cold_import_s", "warm_fit_s"}`` per case (None where not measured).
+    """
+    rows = []
+    for res in results:
+        rows.append(
+            {
+                "case": res["case"]["name"],
+                "cold_s": _best(res["cold"]),
+                "warm_s": _best(res["warm"]),
+                "sklearn_s": _best(res["sklearn"]),
+                "cold_compile_s": _best(res["cold"], "compile_s"),
+                "cold_import_s": _best(res["cold"], "import_s"),
+                "warm_fit_s": _best(res["warm"], "first_fit_s"),
+            }
+        )
+    return rows
+
+
+def top_compiles(res: dict[str, Any], top: int) -> list[dict[str, Any]]:
+    """The ``top`` functions by compile self time in the fastest cold process."""
+    from benchmarks._compile_events import by_function
+
+    if not res["cold"]:
+        return []
+    fastest = min(res["cold"], key=lambda run: run["process_wall_s"])
+    return by_function(fastest["compiles"])[:top]
+
+
+def startup_markdown(results: list[dict[str, Any]], top: int = 10) -> str:
+    """Markdown: the summary table, then each case's slowest compilations.
+
+    Parameters
+    ----------
+    results : list of dict
+        :func:`measure_case` outputs.
+    top : int, default=10
+        Functions listed per case.
 
     Returns
     -------
     str
     """
-    keys = [
-        "import_numpy_s",
-        "import_kmeans_core_s",
-        "first_fit_s",
-        "import_and_first_fit_s",
-        "second_fit_s",
-        "process_wall_s",
+    from benchmarks._report import markdown_table
+
+    header = [
+        "case",
+        "ours, cold",
+        "ours, warm",
+        "scikit-learn",
+        "cold / sklearn",
+        "warm / sklearn",
+        "cold / warm",
+        "compile (cold)",
+        "import (cold)",
     ]
-    lines = [
-        "| start | " + " | ".join(k.removesuffix("_s") for k in keys) + " |",
-        "|---|" + "---|" * len(keys),
+    table = [
+        [
+            row["case"],
+            _s(row["cold_s"]),
+            _s(row["warm_s"]),
+            _s(row["sklearn_s"]),
+            _x(row["cold_s"], row["sklearn_s"]),
+            _x(row["warm_s"], row["sklearn_s"]),
+            _x(row["cold_s"], row["warm_s"]),
+            _s(row["cold_compile_s"]),
+            _s(row["cold_import_s"]),
+        ]
+        for row in summary_rows(results)
     ]
-    for kind in ("cold", "warm"):
-        runs = result[kind]
-        best = [min(run[k] for run in runs) * 1e3 for k in keys]
-        cells = " | ".join(f"{v:.1f}" for v in best)
-        lines.append(f"| {kind} (best of {len(runs)}) | {cells} |")
-    return "\n".join(lines)
+    n_rounds = max(len(res["cold"]) for res in results)
+    parts = [
+        "# Start-up: import plus first default fit, fresh processes (s)",
+        "",
+        f"Process wall time, from interpreter start to exit, best of {n_rounds}. "
+        "Cold: empty Numba cache; warm: the next process on that cache. Compile: "
+        "the sum of Numba's compile events (self time) in the cold process.",
+        "",
+        markdown_table(header, table),
+        "",
+    ]
+    for res in results:
+        rows = [
+            [f"`{c['name'].removeprefix('kmeans_core.')}`", str(c["n_signatures"])]
+            + [_s(c["self_s"])]
+            for c in top_compiles(res, top)
+        ]
+        if rows:
+            parts += [f"## {res['case']['name']}: slowest compilations (cold)", ""]
+            parts += [markdown_table(["function", "signatures", "s"], rows), ""]
+    return "\n".join(parts)

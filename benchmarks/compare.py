@@ -10,7 +10,9 @@ default
     Our algorithms (lloyd, elkan, and hamerly / yinyang / auto when they exist) on full
     fits from one init: time, iterations, inertia, distance evaluations.
 ``--startup``
-    Import plus first fit on a 200 x 3 array in fresh processes, cold and warm.
+    Fresh-process import plus first fit, cold and warm, against scikit-learn: the
+    same as ``python -m benchmarks.startup`` (``--quick``, ``--out`` and
+    ``--no-peers`` are passed on).
 
 Only the standard library is imported at module level: OpenBLAS reads
 ``OPENBLAS_CORETYPE`` and ``OPENBLAS_L2_SIZE`` when NumPy loads, so they are unset (or
@@ -276,19 +278,11 @@ def _main_timings(args: argparse.Namespace, still_set: list[str]) -> None:
 
 
 def _main_startup(args: argparse.Namespace) -> None:
-    from benchmarks._startup import measure_startup, startup_markdown
+    """``--startup`` is ``python -m benchmarks.startup`` (see there)."""
+    from benchmarks.startup import main as startup_main
 
-    cold = 1 if args.quick else max(1, args.repeats - 1)
-    warm = 1 if args.quick else args.repeats
-    result = measure_startup(REPO_ROOT, cold_repeats=cold, warm_repeats=warm)
-    markdown = (
-        "# kmeans-core start-up (import + first fit, 200 x 3, k=5), ms\n\n"
-        + startup_markdown(result)
-        + "\n"
-    )
-    result["markdown"] = markdown
-    print(markdown)
-    _write(args.out, "startup", result, markdown, None)
+    argv = ["--out", str(args.out)] + (["--quick"] if args.quick else [])
+    startup_main(argv + (["--no-sklearn"] if args.no_peers else []))
 
 
 if __name__ == "__main__":

@@ -89,16 +89,3 @@ def test_openblas_variables_are_unset_for_the_run(
     assert report["blas_env_unset"].get("OPENBLAS_CORETYPE") == "Haswell"
     assert report["blas_env_still_set"] == []
     assert report["blas"], "threadpoolctl should report the BLAS library"
-
-
-@pytest.mark.slow
-def test_startup_mode_reports_cold_and_warm(tmp_path: Path) -> None:
-    proc = _run_compare(tmp_path, "--startup")
-    assert proc.returncode == 0, proc.stderr[-4000:]
-    result = json.loads((tmp_path / "startup.json").read_text())
-    for kind in ("cold", "warm"):
-        assert result[kind]
-        for run in result[kind]:
-            assert run["import_and_first_fit_s"] > 0
-            assert run["process_wall_s"] >= run["import_and_first_fit_s"]
-    assert "| cold" in (tmp_path / "startup.md").read_text()

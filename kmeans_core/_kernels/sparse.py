@@ -18,11 +18,13 @@ d features would give, without the O(d) work per row.
 form ``|c|^2 / 2 - x . c`` (one gather of ``x``'s nonzeros from the centers
 stored features x centers), and flags the rows whose runner-up scores within
 the form's rounding-error bound of the best.  ``sparse_settle_near_ties``
-re-decides those rows with ``sparse_squared_distance`` over the centers that
-score within the bound, ties to the lower index.  So a label is always the
-argmin of ``sparse_squared_distance`` with the lowest index among equals,
-whatever the expanded form's rounding, as on the dense BLAS path
-(``lloyd.settle_near_ties``).
+re-decides those rows, as the dense BLAS path does
+(``lloyd.settle_near_ties``), but with ``exact_score``: ``|c|^2 - 2 x . c``
+in double-double arithmetic (about 32 significant digits), over the centers
+that score within the bound, ties to the lower index.  So a label is the
+nearest center in exact arithmetic, whatever the rounding of either form,
+unless two centers' distances agree to about 30 digits, and exact ties (a
+row sharing no term with centers of equal norm) go to the lowest index.
 
 Conventions as in the other kernel modules: outputs allocated by the caller,
 parallel loops over fixed tiles or blocks whose results never depend on the
@@ -111,6 +113,25 @@ def sparse_squared_distance(data, indices, start, stop, centers, j, norm_hi, nor
     return support + max(hi + lo, 0.0)
 
 
+@njit(inline="always")
+def exact_score(data, indices, start, stop, centers, j, norm_hi, norm_lo):
+    """``|c_j|^2 - 2 x . c_j`` for the CSR row ``start:stop``, as a double-double.
+
+    The squared distance less ``|x|^2``, which all centers share: the
+    ranking of the centers in exact arithmetic, to about 32 digits.  Returns
+    ``(hi, lo)``, normalised (``hi == fl(hi + lo)``), so two scores compare
+    by ``hi`` first and ``lo`` second.
+    """
+    hi = norm_hi[j]
+    lo = norm_lo[j]
+    for p in range(start, stop):
+        c = np.float64(centers[j, indices[p]])
+        if c != 0.0:
+            product, error = two_product(np.float64(data[p]), c)
+            hi, lo = add_double_double(hi, lo, -2.0 * product, -2.0 * error)
+    return hi, lo
+
+
 @njit(inline="always", fastmath=FASTMATH)
 def sparse_dots(data, indices, start, stop, centers_t, dots):
     """``dots[j] = x . c_j`` for the CSR row ``start:stop``, in float64.
@@ -133,9 +154,10 @@ def sparse_dots(data, indices, start, stop, centers_t, dots):
 def tie_bound(tie_margin, row_norm, center_radius):
     """The score gap within which two centers may be in the wrong order.
 
-    ``tie_margin`` is ``4 (d + 3)`` units in the last place of float64: twice
-    a bound on the rounding error of a score ``|c|^2 / 2 - x . c`` plus that of
-    ``sparse_squared_distance``, both at most ``(d + 3) u (|x| + |c|)^2``.
+    ``tie_margin`` is ``4 (d + 3) u`` (u the unit roundoff of float64): the
+    rounding error of one score ``|c|^2 / 2 - x . c`` is at most ``(d + 1) u
+    (|x| + |c|)^2 / 2`` (d terms in ``|c|^2``, at most d in ``x . c``), two
+    scores can err in opposite directions, and a factor of 2 is spare.
     """
     radius = row_norm + center_radius
     return tie_margin * radius * radius
@@ -207,12 +229,12 @@ def sparse_settle_near_ties(
     rows,
     labels,
 ):
-    """Re-decide the rows ``sparse_assign`` flagged, with exact-order distances.
+    """Re-decide the rows ``sparse_assign`` flagged, in exact arithmetic.
 
     The scores are recomputed as ``sparse_assign`` computed them (the same
     operations in the same order); every center within ``tie_bound`` of the
-    best is then measured with ``sparse_squared_distance``, and the smallest
-    distance wins, the lower index among equals.
+    best is then ranked by ``exact_score``, and the smallest wins, the lower
+    index among equals.
 
     IN data, indices, indptr, centers (k, d), centers_t (d, k), half_norms,
     norm_hi, norm_lo (from ``center_norms``), row_norms, tie_margin,
@@ -232,14 +254,16 @@ def sparse_settle_near_ties(
             for j in range(n_clusters):
                 best = min(best, half_norms[j] - dots[j])
             threshold = best + tie_bound(tie_margin, row_norms[i], center_radius)
-            best_distance = np.inf
+            best_hi = np.inf
+            best_lo = np.inf
             for j in range(n_clusters):
                 if half_norms[j] - dots[j] <= threshold:
-                    distance = sparse_squared_distance(
+                    hi, lo = exact_score(
                         data, indices, start, stop, centers, j, norm_hi, norm_lo
                     )
-                    if distance < best_distance:
-                        best_distance = distance
+                    if hi < best_hi or (hi == best_hi and lo < best_lo):
+                        best_hi = hi
+                        best_lo = lo
                         labels[i] = j
 
 

@@ -55,8 +55,7 @@ class _CenterTerms:
         # At least every |c|, allowing for the rounding of the norms.
         largest = 2.0 * float(self.half_norms.max(initial=0.0))
         self.radius = np.sqrt(largest * (1.0 + 2.0 * (n_features + 2) * _UNIT_ROUNDOFF))
-        # Twice a bound on a score's rounding error plus that of
-        # ``sparse_squared_distance``, per unit of (|x| + radius)^2.
+        # Per unit of (|x| + radius)^2: see ``_kernels.sparse.tie_bound``.
         self.tie_margin = 4.0 * (n_features + 3) * _UNIT_ROUNDOFF
 
 

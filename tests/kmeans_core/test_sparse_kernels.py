@@ -162,11 +162,16 @@ def test_near_ties_follow_exact_arithmetic():
     norms = [sum(Fraction(float(c)) ** 2 for c in center) for center in centers]
     assert len(set(norms)) > 1  # the test only means something if they differ
     for i in lonely[:40]:
-        row = [Fraction(float(v)) for v in dense[i]]
-        exact = [
-            sum((r - Fraction(float(c))) ** 2 for r, c in zip(row, center, strict=True))
-            for center in centers
-        ]
+        support = np.flatnonzero(dense[i])
+        exact = []
+        for center, norm in zip(centers, norms, strict=True):
+            # |x - c|^2 = sum over the support of (x - c)^2 - c^2, plus |c|^2
+            terms = [
+                (Fraction(float(dense[i, f])) - Fraction(float(center[f]))) ** 2
+                - Fraction(float(center[f])) ** 2
+                for f in support
+            ]
+            exact.append(sum(terms) + norm)
         assert labels[i] == exact.index(min(exact))
 
 

@@ -197,7 +197,11 @@ def compare_shape(
     """
     X = make_data(shape, dtype, seed)
     init = make_init(X, shape.k, seed)
-    usable = [impl for impl in impls if impl.supports(dtype)]
+    usable = [
+        impl
+        for impl in impls
+        if impl.supports(dtype) and (impl.takes_sparse or not shape.sparse)
+    ]
     if skip is not None:
         usable = [impl for impl in usable if not skip(impl.name, shape, dtype)]
     rows = {impl.name: ImplTimings(impl.name, impl.note) for impl in usable}
@@ -213,11 +217,13 @@ def compare_shape(
             fit_repeats > 0,
             strict=strict[impl.name],
         )
-    gemm = DistanceGemm(X, init)
+    # Sparse rows have neither a dense GEMM nor the bound's model of one.
+    gemm = None if shape.sparse else DistanceGemm(X, init)
     gemm_s = []
     for rep in range(repeats):
-        settle(gemm, X, init, settle_s)
-        gemm_s.append(gemm.time())
+        if gemm is not None:
+            settle(gemm, X, init, settle_s)
+            gemm_s.append(gemm.time())
         for impl in _rotated(usable, rep):
             row = rows[impl.name]
             _safe(row, settle, impl, X, init, settle_s, strict=strict[row.name])
@@ -234,10 +240,18 @@ def compare_shape(
             )
             _record(row, None, full)
     return {
-        "shape": {"n": shape.n, "d": shape.d, "k": shape.k, "label": shape.label},
+        "shape": {
+            "n": shape.n,
+            "d": shape.d,
+            "k": shape.k,
+            "label": shape.label,
+            "nnz_per_row": shape.nnz_per_row,
+        },
         "dtype": dtype,
         "max_iter": max_iter,
-        "bound_s": bound.bound_s(shape.n, shape.d, shape.k, dtype),
+        "bound_s": None
+        if shape.sparse
+        else bound.bound_s(shape.n, shape.d, shape.k, dtype),
         "distance_gemm_s": min(gemm_s, default=None),
         "skipped": [impl.name for impl in impls if impl not in usable],
         "impls": [rows[impl.name].to_dict() for impl in usable],

@@ -47,6 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--quick", action="store_true", help="tiny shapes, few repeats (CI smoke)"
     )
     parser.add_argument(
+        "--sparse",
+        action="store_true",
+        help="the sparse (TF-IDF-like CSR) shapes instead of the dense ones; "
+        "sparse shapes can also be given as NxDxKsZ (Z nonzeros per row)",
+    )
+    parser.add_argument(
         "--shapes",
         nargs="+",
         metavar="NxDxK",
@@ -86,10 +92,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _shapes(args: argparse.Namespace) -> list[Any]:
-    from benchmarks._shapes import FULL_SHAPES, QUICK_SHAPES, parse_shape
+    from benchmarks._shapes import (
+        FULL_SHAPES,
+        QUICK_SHAPES,
+        QUICK_SPARSE_SHAPES,
+        SPARSE_SHAPES,
+        parse_shape,
+    )
 
     if args.shapes:
         return [parse_shape(s) for tok in args.shapes for s in tok.split(",") if s]
+    if args.sparse:
+        return list(QUICK_SPARSE_SHAPES if args.quick else SPARSE_SHAPES)
     return list(QUICK_SHAPES if args.quick else FULL_SHAPES)
 
 
@@ -207,6 +221,7 @@ def run_variants(args: argparse.Namespace, still_set: list[str]) -> dict[str, An
 def _settings(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "quick": args.quick,
+        "sparse": args.sparse,
         "max_iter": args.max_iter,
         "repeats": args.repeats,
         "fit_repeats": args.fit_repeats,

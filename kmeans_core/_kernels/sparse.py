@@ -5,24 +5,27 @@ A row's nonzeros are ``data[indptr[i]:indptr[i + 1]]`` in the columns
 Centers stay dense.  float32 and float64 data both compile; the arithmetic is
 float64 (two float32 numbers multiply exactly in float64).
 
-**The distance.**  Every kernel that decides or reports a distance uses
-``sparse_squared_distance``: direct differences ``(x_f - c_f)^2`` summed over
-the row's nonzeros, plus the sum of ``c_f^2`` over the other features.  That
-second sum is ``|c|^2`` (kept as an unevaluated sum of two floats, ``norm_hi +
-norm_lo``, from ``center_norms``) less the squares on the row's support, in
-double-double arithmetic, so it does not cancel when a center's mass lies on
-the row's support.  The result is what summing the dense differences over all
-d features would give, without the O(d) work per row.
+**The distance.**  Every kernel that reports a distance (inertia, relocation,
+``transform``) uses ``sparse_squared_distance``: direct differences ``(x_f -
+c_f)^2`` summed over the row's nonzeros, plus the sum of ``c_f^2`` over the
+other features.  That second sum is ``|c|^2`` (kept as an unevaluated sum of
+two floats, ``norm_hi + norm_lo``, from ``center_norms``) less the squares on
+the row's support, taken in double-double arithmetic where it could cancel
+(when a center's mass lies on the row's support).  The result is as accurate
+as summing the dense differences over all d features, without the O(d) work
+per row: never the cancelling ``|x|^2 - 2 x . c + |c|^2``.
 
 **The assignment.**  ``sparse_assign`` scores every center with the expanded
 form ``|c|^2 / 2 - x . c`` (one gather of ``x``'s nonzeros from the centers
 stored features x centers), and flags the rows whose runner-up scores within
 the form's rounding-error bound of the best.  ``sparse_settle_near_ties``
-re-decides those rows with ``sparse_squared_distance`` over the centers that
-score within the bound, ties to the lower index.  So a label is always the
-argmin of ``sparse_squared_distance`` with the lowest index among equals,
-whatever the expanded form's rounding, as on the dense BLAS path
-(``lloyd.settle_near_ties``).
+re-decides those rows, as the dense BLAS path does
+(``lloyd.settle_near_ties``), but with ``exact_score``: ``|c|^2 - 2 x . c``
+in double-double arithmetic (about 32 significant digits), over the centers
+that score within the bound, ties to the lower index.  So a label is the
+nearest center in exact arithmetic, whatever the rounding of either form,
+unless two centers' distances agree to about 30 digits, and exact ties (a
+row sharing no term with centers of equal norm) go to the lowest index.
 
 Conventions as in the other kernel modules: outputs allocated by the caller,
 parallel loops over fixed tiles or blocks whose results never depend on the
@@ -95,20 +98,51 @@ def sparse_squared_distance(data, indices, start, stop, centers, j, norm_hi, nor
     """Squared distance from the CSR row ``start:stop`` to center ``j``.
 
     Direct differences on the row's support (in column order), plus the
-    center's squares off the support, ``|c_j|^2`` less the squares on it, in
-    double-double.  Returns a float64.
+    center's squares off the support: ``|c_j|^2`` less the squares on it.
+    That difference is taken in float64 when at least half of ``|c_j|^2``
+    lies off the support (it cannot cancel then: its relative error stays
+    within ``2 (nnz + 2) u``), and again in double-double otherwise, when the
+    center's mass sits on the row's support (a row near its own center).
+    Returns a float64.
     """
     support = 0.0
-    hi = norm_hi[j]
-    lo = norm_lo[j]
+    on_support = 0.0
     for p in range(start, stop):
         c = np.float64(centers[j, indices[p]])
         diff = np.float64(data[p]) - c
         support += diff * diff
+        on_support += c * c
+    norm = norm_hi[j] + norm_lo[j]
+    off_support = norm - on_support
+    if off_support >= 0.5 * norm:
+        return support + off_support
+    hi = norm_hi[j]
+    lo = norm_lo[j]
+    for p in range(start, stop):
+        c = np.float64(centers[j, indices[p]])
         if c != 0.0:
             sq, err = two_product(c, c)
             hi, lo = add_double_double(hi, lo, -sq, -err)
     return support + max(hi + lo, 0.0)
+
+
+@njit(inline="always")
+def exact_score(data, indices, start, stop, centers, j, norm_hi, norm_lo):
+    """``|c_j|^2 - 2 x . c_j`` for the CSR row ``start:stop``, as a double-double.
+
+    The squared distance less ``|x|^2``, which all centers share: the
+    ranking of the centers in exact arithmetic, to about 32 digits.  Returns
+    ``(hi, lo)``, normalised (``hi == fl(hi + lo)``), so two scores compare
+    by ``hi`` first and ``lo`` second.
+    """
+    hi = norm_hi[j]
+    lo = norm_lo[j]
+    for p in range(start, stop):
+        c = np.float64(centers[j, indices[p]])
+        if c != 0.0:
+            product, error = two_product(np.float64(data[p]), c)
+            hi, lo = add_double_double(hi, lo, -2.0 * product, -2.0 * error)
+    return hi, lo
 
 
 @njit(inline="always", fastmath=FASTMATH)
@@ -133,9 +167,13 @@ def sparse_dots(data, indices, start, stop, centers_t, dots):
 def tie_bound(tie_margin, row_norm, center_radius):
     """The score gap within which two centers may be in the wrong order.
 
-    ``tie_margin`` is ``4 (d + 3)`` units in the last place of float64: twice
-    a bound on the rounding error of a score ``|c|^2 / 2 - x . c`` plus that of
-    ``sparse_squared_distance``, both at most ``(d + 3) u (|x| + |c|)^2``.
+    ``tie_margin`` is ``4 (d + 3) u`` (u the unit roundoff of float64): the
+    rounding error of one score ``|c|^2 / 2 - x . c`` is at most ``(d + 1) u
+    (|x| + |c|)^2 / 2`` (d terms in ``|c|^2``, at most d in ``x . c``), two
+    scores can err in opposite directions, and a factor of 2 is spare.  When
+    the centers were rounded to float32 for the products (float64 data,
+    ``drivers.sparse``), it also holds ``2^-23``: ``x . c`` then errs by up to
+    ``2^-24 |x| |c|`` more.
     """
     radius = row_norm + center_radius
     return tie_margin * radius * radius
@@ -159,12 +197,12 @@ def sparse_assign(
     Parallel over fixed tiles of ``SPARSE_TILE_ROWS`` rows; each row's label
     depends only on that row.
 
-    IN data (nnz,), indices (nnz,), indptr (n + 1,), centers_t (d, k) in the
-    data dtype, half_norms (k,) float64 (``|c|^2 / 2``), row_norms (n,)
-    float64 (``|x|``), tie_margin, center_radius (float64, at least every
-    ``|c|``); OUT labels (n,) int32, doubtful (n,) uint8 (1 where the runner-up
-    scores within ``tie_bound`` of the best: ``sparse_settle_near_ties``
-    decides those).
+    IN data (nnz,), indices (nnz,), indptr (n + 1,), centers_t (d, k) (the
+    centers, transposed, possibly rounded to float32), half_norms (k,)
+    float64 (``|c|^2 / 2``), row_norms (n,) float64 (``|x|``), tie_margin,
+    center_radius (float64, at least every ``|c|``); OUT labels (n,) int32,
+    doubtful (n,) uint8 (1 where the runner-up scores within ``tie_bound`` of
+    the best: ``sparse_settle_near_ties`` decides those).
     """
     n_samples = indptr.shape[0] - 1
     n_clusters = centers_t.shape[1]
@@ -207,12 +245,12 @@ def sparse_settle_near_ties(
     rows,
     labels,
 ):
-    """Re-decide the rows ``sparse_assign`` flagged, with exact-order distances.
+    """Re-decide the rows ``sparse_assign`` flagged, in exact arithmetic.
 
     The scores are recomputed as ``sparse_assign`` computed them (the same
     operations in the same order); every center within ``tie_bound`` of the
-    best is then measured with ``sparse_squared_distance``, and the smallest
-    distance wins, the lower index among equals.
+    best is then ranked by ``exact_score``, and the smallest wins, the lower
+    index among equals.
 
     IN data, indices, indptr, centers (k, d), centers_t (d, k), half_norms,
     norm_hi, norm_lo (from ``center_norms``), row_norms, tie_margin,
@@ -232,14 +270,16 @@ def sparse_settle_near_ties(
             for j in range(n_clusters):
                 best = min(best, half_norms[j] - dots[j])
             threshold = best + tie_bound(tie_margin, row_norms[i], center_radius)
-            best_distance = np.inf
+            best_hi = np.inf
+            best_lo = np.inf
             for j in range(n_clusters):
                 if half_norms[j] - dots[j] <= threshold:
-                    distance = sparse_squared_distance(
+                    hi, lo = exact_score(
                         data, indices, start, stop, centers, j, norm_hi, norm_lo
                     )
-                    if distance < best_distance:
-                        best_distance = distance
+                    if hi < best_hi or (hi == best_hi and lo < best_lo):
+                        best_hi = hi
+                        best_lo = lo
                         labels[i] = j
 
 
@@ -256,21 +296,41 @@ def sparse_accumulate(
 ):
     """Per-block weighted sums of the rows of each cluster, into dense partials.
 
-    Block b sums its rows in row order into ``partial_sums[b]``; the caller
-    adds the blocks in block order (``common.reduce_block_partials``), so the
-    sums do not depend on the thread count.  Products are formed in float64,
-    as ``common.accumulate_row`` forms them.
+    Block b sums its rows into ``partial_sums[b]``, each cluster's rows in
+    row order; the caller adds the blocks in block order
+    (``common.reduce_block_partials``), so the sums do not depend on the
+    thread count.  Products are formed in float64, as
+    ``common.accumulate_row`` forms them.
+
+    The rows are visited cluster by cluster (a counting sort of the block's
+    labels), so the scattered additions stay within one cluster's row of
+    sums, which stays in cache, instead of landing anywhere in the block's
+    k x d sums; each cluster's additions are the same, in the same order.
 
     IN data, indices, indptr, sample_weight (n,), labels (n,), block_starts
     (n_blocks + 1,); OUT partial_sums (n_blocks, k, d) float64,
     partial_weights (n_blocks, k) float64.
     """
+    n_clusters = partial_weights.shape[1]
     for b in prange(block_starts.shape[0] - 1):
         sums = partial_sums[b]
         weights = partial_weights[b]
         sums[:] = 0.0
         weights[:] = 0.0
-        for i in range(block_starts[b], block_starts[b + 1]):
+        start, stop = block_starts[b], block_starts[b + 1]
+        # Rows of the block grouped by label, in row order within a label.
+        first = np.zeros(n_clusters + 1, dtype=np.int64)
+        for i in range(start, stop):
+            first[labels[i] + 1] += 1
+        for j in range(n_clusters):
+            first[j + 1] += first[j]
+        order = np.empty(stop - start, dtype=np.int64)
+        for i in range(start, stop):
+            label = labels[i]
+            order[first[label]] = i
+            first[label] += 1
+        for r in range(stop - start):
+            i = order[r]
             w = np.float64(sample_weight[i])
             label = labels[i]
             weights[label] += w

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _twins
+from ._jit import call
 from ._kernels.moments import (
     column_means,
     column_moments_serial,
@@ -52,5 +54,5 @@ def mean_and_variance(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         column_means(X, mean)
         column_variances(X, mean, variance)
     else:
-        column_moments_serial(X, mean, variance)
+        call(column_moments_serial, _twins.column_moments_serial, X, mean, variance)
     return mean, variance

@@ -14,7 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from . import _persistence
+from . import _persistence, _twins
+from ._blocks import block_starts
+from ._jit import call
 from ._kernels.distances import pairwise_euclidean
 from ._validation import (
     check_array,
@@ -362,7 +364,10 @@ class KMeans(ParamsMixin):
         """Euclidean distance from each sample to each center, shape (n, k)."""
         X, centers = self._check_test_data(X)
         out = np.empty((X.shape[0], centers.shape[0]), dtype=X.dtype)
-        pairwise_euclidean(X, centers, out)
+        if block_starts(X.shape[0], *centers.shape).shape[0] == 2:  # one block
+            call(pairwise_euclidean, _twins.pairwise_euclidean, X, centers, out)
+        else:
+            pairwise_euclidean(X, centers, out)
         return out
 
     def fit_transform(

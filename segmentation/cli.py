@@ -13,6 +13,8 @@ line on stderr without a traceback (``--debug`` shows it).
 from __future__ import annotations
 
 import argparse
+import contextlib
+import logging
 import sys
 import time
 import traceback
@@ -176,6 +178,21 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+@contextlib.contextmanager
+def _compile_notice():
+    """Show kmeans_core's one-line notice before a long first-use compile."""
+    logger, handler = logging.getLogger("kmeans_core"), logging.StreamHandler()
+    handler.setFormatter(logging.Formatter(f"{PROG}: %(message)s"))
+    level = logger.level
+    logger.setLevel(logging.INFO)
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
 def _one_line(message: object) -> str:
     return " ".join(str(message).split())
 
@@ -186,7 +203,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = "--debug" in argv
     try:
         args = build_parser().parse_args(argv)
-        return _run(args)
+        with _compile_notice():
+            return _run(args)
     except (ValueError, TypeError, OSError) as exc:
         # DataError and UsageError are ValueErrors; OSError covers writing.
         if debug:

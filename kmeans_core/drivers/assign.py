@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _twins
 from .._blocks import block_starts
+from .._jit import call
 from .._kernels.common import reduce_block_partials
 from .dispatch import row_kernels, use_gemm
 from .gemm import Workspace, assign_with_gemm, gemm_reference
@@ -26,7 +28,11 @@ def assign_labels(X: np.ndarray, centers: np.ndarray) -> np.ndarray:
     else:
         starts = block_starts(n_samples, *centers.shape)
         assign = row_kernels(X).direct.assign
-        assign(X, centers, starts, labels, np.empty(n_samples, X.dtype))
+        args = (X, centers, starts, labels, np.empty(n_samples, X.dtype))
+        if starts.shape[0] == 2:  # one block: the NumPy twin until compiled
+            call(assign, _twins.assign_nearest, *args)
+        else:
+            assign(*args)
     return labels
 
 
@@ -35,7 +41,11 @@ def inertia_of(
 ) -> float:
     """Weighted sum of squared distances to the assigned centers."""
     starts = block_starts(X.shape[0], *centers.shape)
-    return float(row_kernels(X).inertia(X, sample_weight, centers, labels, starts))
+    inertia = row_kernels(X).inertia
+    args = (X, sample_weight, centers, labels, starts)
+    if starts.shape[0] == 2:  # one block: the NumPy twin until compiled
+        return float(call(inertia, _twins.weighted_inertia, *args))
+    return float(inertia(*args))
 
 
 def accumulate_batch(

@@ -89,8 +89,11 @@ def compiled_for(kernel: Any, dtype: Any) -> bool:
     arguments exist.
     """
     name = str(dtype)
-    signatures = list(kernel.overloads) + _cached_signatures(kernel)
-    return any(str(getattr(sig[0], "dtype", "")) == name for sig in signatures)
+
+    def on_dtype(signatures: Sequence[tuple]) -> bool:
+        return any(str(getattr(sig[0], "dtype", "")) == name for sig in signatures)
+
+    return on_dtype(list(kernel.overloads)) or on_dtype(_cached_signatures(kernel))
 
 
 def is_ready(kernel: Any, args: Sequence[Any]) -> bool:

@@ -86,29 +86,25 @@ def _ours(compiled: list[str]) -> list[str]:
 
 
 @pytest.mark.slow
-def test_cold_fit_compiles_nothing_and_equals_the_compiled_fit(tmp_path):
-    """An empty cache: the NumPy twins run; the kernels give the same result."""
-    env = _env(NUMBA_CACHE_DIR=str(tmp_path / "cache"))
-    cold = _fit(env)
-    assert cold["compiled"] == []
-    compiled = _fit(env, "--kernels")
-    assert _ours(compiled["compiled"])
-    for key in ("centers", "labels", "n_iter"):
-        assert cold[key] == compiled[key]
-
-
-@pytest.mark.slow
 def test_precompile_fills_the_cache_a_fresh_process_reads(tmp_path):
-    env = _env(NUMBA_CACHE_DIR=str(tmp_path / "cache"))
+    """Precompiled: a fresh process compiles nothing and matches a cold process.
+
+    The cold process (an empty cache) runs the NumPy twins and compiles
+    nothing either; both give the same centers, labels and iterations.
+    """
+    cache = tmp_path / "cache"
     _run(
-        ["-m", "kmeans_core.precompile", "--only", "small", "--dtype", "float64"]
-        + ["--jobs", "2", "--quiet"],
-        env,
+        ["-m", "kmeans_core.precompile", "--only", "small", "--jobs", "2", "--quiet"],
+        _env(NUMBA_CACHE_DIR=str(cache)),
     )
-    after = _fit(env, "--kernels")
-    assert after["compiled"] == []
-    assert after["rule"] == "NUMBA_CACHE_DIR"
-    assert Path(after["where"]).is_relative_to(tmp_path / "cache")
+    warm = _fit(_env(NUMBA_CACHE_DIR=str(cache)), "--kernels")
+    assert warm["compiled"] == []
+    assert warm["rule"] == "NUMBA_CACHE_DIR"
+    assert Path(warm["where"]).is_relative_to(cache)
+    cold = _fit(_env(NUMBA_CACHE_DIR=str(tmp_path / "empty")))
+    assert cold["compiled"] == []
+    for key in ("centers", "labels", "n_iter"):
+        assert cold[key] == warm[key]
 
 
 def _read_only_copy(target: Path) -> Path:

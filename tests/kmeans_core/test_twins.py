@@ -78,15 +78,19 @@ def test_small_twins_equal_their_kernels(seed, dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("seed", range(0, N_CASES, 3))
-def test_prediction_twins_equal_their_kernels(seed, dtype):
+@pytest.mark.parametrize("n_features", [3, 11])
+@pytest.mark.parametrize("seed", range(3))
+def test_prediction_twins_equal_their_kernels(seed, n_features, dtype):
     """predict (generic and per-d kernels), score's inertia and transform."""
     from kmeans_core.drivers import direct_kernels
 
-    X, weights, k = _case(seed, dtype)
-    n = X.shape[0]
-    centers = X[np.random.default_rng(seed).choice(n, k, replace=False)]
-    starts = block_starts(n, k, X.shape[1])
+    rng = np.random.default_rng(seed)
+    n, k = int(rng.integers(2, 1025)), int(rng.integers(1, 17))
+    X = np.round(rng.standard_normal((n, n_features)), seed).astype(dtype)
+    weights = rng.uniform(0.1, 3.0, n).astype(dtype)
+    centers = X[rng.choice(n, min(k, n), replace=False)]
+    k = centers.shape[0]
+    starts = block_starts(n, k, n_features)
     outputs = []
     for assign in (assign_nearest, direct_kernels(X).assign, _twins.assign_nearest):
         labels, distances = np.empty(n, np.int32), np.empty(n, dtype)

@@ -63,25 +63,59 @@ def _squared_distances_to_labels(
     return out
 
 
+def column_means(X: np.ndarray, out: np.ndarray) -> None:
+    """Twin of ``moments.column_means``: chunk sums, added in chunk order, / n.
+
+    IN X (n, d); OUT out (d,) float64.
+    """
+    total = np.zeros(X.shape[1])
+    for start in range(0, X.shape[0], CHUNK_ROWS):
+        total += np.cumsum(X[start : start + CHUNK_ROWS], axis=0, dtype=np.float64)[-1]
+    np.multiply(total, 1.0 / X.shape[0], out=out)
+
+
+def column_variances(X: np.ndarray, mean: np.ndarray, out: np.ndarray) -> None:
+    """Twin of ``moments.column_variances`` (around ``mean``).
+
+    IN X (n, d), mean (d,) float64; OUT out (d,) float64.
+    """
+    total = np.zeros(X.shape[1])
+    for start in range(0, X.shape[0], CHUNK_ROWS):
+        deviation = X[start : start + CHUNK_ROWS].astype(np.float64) - mean
+        total += np.cumsum(deviation * deviation, axis=0)[-1]
+    np.multiply(total, 1.0 / X.shape[0], out=out)
+
+
 def column_moments_serial(
     X: np.ndarray, mean: np.ndarray, variance: np.ndarray
 ) -> None:
-    """Twin of ``moments.column_moments_serial``: chunk sums, added in chunk order.
+    """Twin of ``moments.column_moments_serial`` (the parallel kernels' numbers).
 
     IN X (n, d); OUT mean (d,), variance (d,) float64.
     """
-    n_samples = X.shape[0]
-    starts = range(0, n_samples, CHUNK_ROWS)
-    inverse = 1.0 / n_samples
-    total = np.zeros(X.shape[1])
-    for start in starts:
-        total += np.cumsum(X[start : start + CHUNK_ROWS], axis=0, dtype=np.float64)[-1]
-    np.multiply(total, inverse, out=mean)
-    total = np.zeros(X.shape[1])
-    for start in starts:
-        deviation = X[start : start + CHUNK_ROWS].astype(np.float64) - mean
-        total += np.cumsum(deviation * deviation, axis=0)[-1]
-    np.multiply(total, inverse, out=variance)
+    column_means(X, mean)
+    column_variances(X, mean, variance)
+
+
+def total_sum(X: np.ndarray) -> float:
+    """Twin of ``moments.total_sum``: eight running sums per chunk, then the chunks.
+
+    IN X (n, d), C-contiguous.  Returns the float64 sum (the kernel's bits,
+    so the same data overflow, or not, in both).
+    """
+    flat = X.reshape(-1)
+    chunk = CHUNK_ROWS * 8
+    total = 0.0
+    for start in range(0, flat.shape[0], chunk):
+        values = flat[start : start + chunk].astype(np.float64)
+        whole = values.shape[0] // 8 * 8
+        lanes = np.zeros(8)
+        if whole:
+            lanes += np.cumsum(values[:whole].reshape(-1, 8), axis=0)[-1]
+        lanes[0] = np.cumsum(np.concatenate((lanes[:1], values[whole:])))[-1]
+        s0, s1, s2, s3, s4, s5, s6, s7 = lanes.tolist()
+        total += ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
+    return total
 
 
 def weighted_index(weights: np.ndarray, total: float, uniform: float) -> int:

@@ -14,7 +14,13 @@ from kmeans_core import _jit, _twins
 from kmeans_core._blocks import block_starts
 from kmeans_core._kernels.common import weighted_inertia
 from kmeans_core._kernels.distances import assign_nearest, pairwise_euclidean
-from kmeans_core._kernels.moments import CHUNK_ROWS, column_moments_serial
+from kmeans_core._kernels.moments import (
+    CHUNK_ROWS,
+    column_means,
+    column_moments_serial,
+    column_variances,
+    total_sum,
+)
 from kmeans_core._kernels.seeding import weighted_index
 from kmeans_core._kernels.small import kmeans_plusplus_serial, lloyd_serial
 
@@ -110,13 +116,19 @@ def test_prediction_twins_equal_their_kernels(seed, n_features, dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_moments_twin_adds_chunks_in_order(dtype):
+@pytest.mark.parametrize("shape", [(2 * CHUNK_ROWS + 7, 2), (3, 5), (20001, 13)])
+def test_moment_twins_add_chunks_in_order(shape, dtype):
+    """Serial and parallel moments, and the eight-lane total, over chunks."""
     rng = np.random.default_rng(3)
-    X = (rng.standard_normal((2 * CHUNK_ROWS + 7, 2)) * 30 + 100).astype(dtype)
-    kernel, twin = np.empty((2, 2)), np.empty((2, 2))
-    column_moments_serial(X, kernel[0], kernel[1])
+    X = (rng.standard_normal(shape) * 30 + 100).astype(dtype)
+    serial, parallel, twin = (np.empty((2, shape[1])) for _ in range(3))
+    column_moments_serial(X, serial[0], serial[1])
+    column_means(X, parallel[0])
+    column_variances(X, parallel[0], parallel[1])
     _twins.column_moments_serial(X, twin[0], twin[1])
-    assert np.array_equal(kernel, twin)
+    assert np.array_equal(serial, twin)
+    assert np.array_equal(parallel, twin)
+    assert total_sum(X) == _twins.total_sum(X)
 
 
 def test_call_runs_the_twin_until_its_budget_is_spent(monkeypatch):

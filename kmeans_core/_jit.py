@@ -24,7 +24,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import numba
@@ -113,13 +114,39 @@ def is_ready(kernel: Any, args: Sequence[Any]) -> bool:
         return _in_cache[key]
 
 
-def call(kernel: Any, twin: Callable[..., Any], *args: Any) -> Any:
-    """``kernel(*args)`` once the twins' budget is spent, else ``twin(*args)``.
+def use_twin(kernel: Any, args: Sequence[Any]) -> bool:
+    """Whether to run ``kernel``'s NumPy twin rather than ``kernel(*args)`` now.
 
-    The budget is ``LOAD_AFTER_SECONDS`` of twin time in this process when the
-    kernel is cached for these arguments, ``COMPILE_AFTER_SECONDS`` when it is
-    not.  A kernel already compiled or loaded in this process (for any types)
-    is always called; a new dtype then compiles just that kernel.
+    The twin, until the twins' time in this process reaches the budget:
+    ``LOAD_AFTER_SECONDS`` when the kernel is cached for these arguments,
+    ``COMPILE_AFTER_SECONDS`` when it is not (the compile is then announced).
+    Never once the kernel is compiled or loaded in this process (for any
+    types; a new dtype then compiles just that kernel).
+    """
+    if kernel.overloads:
+        return False
+    ready = is_ready(kernel, args)
+    if _twin_seconds < (LOAD_AFTER_SECONDS if ready else COMPILE_AFTER_SECONDS):
+        return True
+    if not ready:
+        announce("first use", FIRST_USE_COMPILE_SECONDS)
+    return False
+
+
+@contextmanager
+def twin_timer() -> Iterator[None]:
+    """Count the time of the ``with`` block against the twins' budget."""
+    global _twin_seconds
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        with _lock:
+            _twin_seconds += time.perf_counter() - start
+
+
+def call(kernel: Any, twin: Callable[..., Any], *args: Any) -> Any:
+    """``twin(*args)`` or ``kernel(*args)``, as ``use_twin`` decides.
 
     Parameters
     ----------
@@ -135,24 +162,14 @@ def call(kernel: Any, twin: Callable[..., Any], *args: Any) -> Any:
     object
         What the kernel (or twin) returns.
     """
-    global _twin_seconds
-    if kernel.overloads:
+    if not use_twin(kernel, args):
         return kernel(*args)
-    ready = is_ready(kernel, args)
-    if _twin_seconds >= (LOAD_AFTER_SECONDS if ready else COMPILE_AFTER_SECONDS):
-        if not ready:
-            announce("small", SMALL_COMPILE_SECONDS)
-        return kernel(*args)
-    start = time.perf_counter()
-    try:
+    with twin_timer():
         return twin(*args)
-    finally:
-        with _lock:
-            _twin_seconds += time.perf_counter() - start
 
 
-#: About how long the small-data kernels take to compile, together.
-SMALL_COMPILE_SECONDS = 3.0
+#: About how long the kernels that have twins take to compile, together.
+FIRST_USE_COMPILE_SECONDS = 3.0
 
 
 def always_kernels() -> None:

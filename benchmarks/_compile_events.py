@@ -38,16 +38,19 @@ class CompileRecorder(event.Listener):
 
     def __init__(self) -> None:
         self.records: list[dict[str, Any]] = []
-        self._stack: list[list[float]] = []  # [start, callees' inclusive time]
+        # Per open event: [wall start, CPU start, callees' wall, callees' CPU].
+        self._stack: list[list[float]] = []
 
     def on_start(self, ev: event.Event) -> None:
-        self._stack.append([time.perf_counter(), 0.0])
+        self._stack.append([time.perf_counter(), time.thread_time(), 0.0, 0.0])
 
     def on_end(self, ev: event.Event) -> None:
-        start, callees = self._stack.pop()
+        start, cpu_start, callees, callees_cpu = self._stack.pop()
         inclusive = time.perf_counter() - start
+        inclusive_cpu = time.thread_time() - cpu_start
         if self._stack:
-            self._stack[-1][1] += inclusive
+            self._stack[-1][2] += inclusive
+            self._stack[-1][3] += inclusive_cpu
         data = ev.data or {}
         dispatcher = data.get("dispatcher")
         self.records.append(
@@ -56,6 +59,7 @@ class CompileRecorder(event.Listener):
                 "signature": ", ".join(str(a) for a in data.get("args", ())),
                 "inclusive_s": inclusive,
                 "self_s": inclusive - callees,
+                "self_cpu_s": inclusive_cpu - callees_cpu,
             }
         )
 
@@ -75,6 +79,11 @@ class CompileRecorder(event.Listener):
         """Total compile time (the sum of self times: nothing counted twice)."""
         return sum(r["self_s"] for r in self.records)
 
+    @property
+    def total_cpu_s(self) -> float:
+        """Total compile CPU time of the compiling threads."""
+        return sum(r["self_cpu_s"] for r in self.records)
+
 
 def by_function(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Self time summed per function name, largest first.
@@ -87,15 +96,16 @@ def by_function(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     Returns
     -------
     list of dict
-        ``{"name", "n_signatures", "self_s"}`` per function.
+        ``{"name", "n_signatures", "self_s", "self_cpu_s"}`` per function.
     """
     totals: dict[str, list[float]] = {}
     for rec in records:
-        entry = totals.setdefault(rec["name"], [0, 0.0])
+        entry = totals.setdefault(rec["name"], [0, 0.0, 0.0])
         entry[0] += 1
         entry[1] += rec["self_s"]
+        entry[2] += rec.get("self_cpu_s", 0.0)
     rows = [
-        {"name": name, "n_signatures": int(n), "self_s": s}
-        for name, (n, s) in totals.items()
+        {"name": name, "n_signatures": int(n), "self_s": s, "self_cpu_s": cpu}
+        for name, (n, s, cpu) in totals.items()
     ]
     return sorted(rows, key=lambda row: -row["self_s"])

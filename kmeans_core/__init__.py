@@ -5,6 +5,8 @@ attributes and results, bit-identical for any thread count, float32 kept
 float32.  ``kmeans_core.reference`` holds a plain NumPy version to learn from.
 """
 
+# First: it tells Numba where to cache the kernels, before any is defined.
+from . import _caching  # noqa: F401  # isort: skip
 from .estimator import KMeans, k_means
 from .exceptions import ConvergenceWarning, NotFittedError
 from .init import kmeans_plusplus

@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from . import _twins
+from ._jit import call
 from ._kernels.seeding import weighted_index
 
 
@@ -31,5 +33,8 @@ def weighted_choice(
     """
     total = weights64.sum()
     if isinstance(random_state, np.random.RandomState) and np.isfinite(total):
-        return int(weighted_index(weights64, total, random_state.random_sample()))
+        uniform = random_state.random_sample()
+        # The NumPy twin until the kernel is compiled (``_jit.call``).
+        twin = _twins.weighted_index
+        return int(call(weighted_index, twin, weights64, total, uniform))
     return int(random_state.choice(weights64.shape[0], p=weights64 / total))

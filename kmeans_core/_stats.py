@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _twins
+from ._jit import call
 from ._kernels.moments import (
     column_means,
     column_moments_serial,
@@ -38,7 +40,7 @@ def data_sum(X: np.ndarray) -> float:
     """Sum of all entries of X, accumulated in float64."""
     # The kernel reads X as one flat run of values: C order only.
     if _use_kernels(X) and X.flags.c_contiguous:
-        return float(total_sum(X))
+        return float(call(total_sum, _twins.total_sum, X))
     return float(X.sum(dtype=np.float64))
 
 
@@ -52,8 +54,8 @@ def mean_and_variance(X: np.ndarray | CSRRows) -> tuple[np.ndarray, np.ndarray]:
         return X.mean_and_variance()
     mean, variance = np.empty(X.shape[1]), np.empty(X.shape[1])
     if _use_kernels(X):
-        column_means(X, mean)
-        column_variances(X, mean, variance)
+        call(column_means, _twins.column_means, X, mean)
+        call(column_variances, _twins.column_variances, X, mean, variance)
     else:
-        column_moments_serial(X, mean, variance)
+        call(column_moments_serial, _twins.column_moments_serial, X, mean, variance)
     return mean, variance

@@ -14,7 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from . import _persistence
+from . import _persistence, _twins
+from ._jit import call
+from ._kernels.distances import pairwise_euclidean
 from ._rng import random_integers
 from ._sparse import take_rows
 from ._validation import (
@@ -401,7 +403,12 @@ class KMeans(ParamsMixin):
     def transform(self, X: Any) -> np.ndarray:
         """Euclidean distance from each sample to each center, shape (n, k)."""
         X, centers = self._check_test_data(X)
-        return row_kernels(X, centers.shape[0]).distances(X, centers)
+        kernels = row_kernels(X, centers.shape[0])
+        if kernels.dense and kernels.blocks(X, centers.shape[0]).shape[0] == 2:
+            out = np.empty((X.shape[0], centers.shape[0]), dtype=X.dtype)
+            call(pairwise_euclidean, _twins.pairwise_euclidean, X, centers, out)
+            return out
+        return kernels.distances(X, centers)
 
     def fit_transform(
         self, X: Any, y: Any = None, sample_weight: Any = None

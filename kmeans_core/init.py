@@ -13,8 +13,10 @@ from typing import Any
 
 import numpy as np
 
+from . import _twins
 from ._blocks import block_starts, tile_starts
 from ._config import TILE_ROWS
+from ._jit import call
 from ._kernels.seeding import (
     candidate_potentials,
     distances_to_point,
@@ -333,7 +335,11 @@ def _kmeans_plusplus(
         # One block: run the whole seeding in one compiled call.  Drawing all
         # uniforms at once consumes the generator exactly as the loop below.
         uniforms = random_state.uniform(size=(n_clusters - 1, n_local_trials))
-        kmeans_plusplus_serial(X, sample_weight, first, uniforms, centers, indices)
+        call(
+            kmeans_plusplus_serial,
+            _twins.kmeans_plusplus_serial,
+            *(X, sample_weight, first, uniforms, centers, indices),
+        )
         return centers, indices
     centers[0] = X[first]
     indices[0] = first

@@ -18,6 +18,8 @@ line on stderr without a traceback (``--debug`` shows it).
 from __future__ import annotations
 
 import argparse
+import contextlib
+import logging
 import sys
 import time
 import traceback
@@ -273,6 +275,21 @@ def _print_warnings(caught: list) -> None:
         print(f"{PROG}: warning: {_one_line(w.message)}", file=sys.stderr)
 
 
+@contextlib.contextmanager
+def _compile_notice():
+    """Show kmeans_core's one-line notice before a long first-use compile."""
+    logger, handler = logging.getLogger("kmeans_core"), logging.StreamHandler()
+    handler.setFormatter(logging.Formatter(f"{PROG}: %(message)s"))
+    level = logger.level
+    logger.setLevel(logging.INFO)
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
 def _one_line(message: object) -> str:
     return " ".join(str(message).split())
 
@@ -283,7 +300,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = "--debug" in argv
     try:
         args = build_parser().parse_args(argv)
-        return _assign(args) if args.command == "assign" else _run(args)
+        with _compile_notice():
+            return _assign(args) if args.command == "assign" else _run(args)
     except (ValueError, TypeError, OSError) as exc:
         # DataError and UsageError are ValueErrors; OSError covers writing.
         if debug:

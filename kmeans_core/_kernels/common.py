@@ -10,6 +10,21 @@ from .distances import squared_distance
 
 
 @njit(inline="always")
+def copy_row(source, i, target, j):
+    """``target[j] = source[i]``, one entry at a time.
+
+    Numba compiles an array assignment (``target[j] = source[i]``,
+    ``target[:] = source``) with a shape check whose error message pulls in its
+    string formatting: 3-4 s of compile time on first use in a process, for a
+    copy that this loop does in the same time.
+
+    IN source (m, d), i; OUT target (k, d), row j.
+    """
+    for f in range(source.shape[1]):
+        target[j, f] = source[i, f]
+
+
+@njit(inline="always")
 def accumulate_row(X, i, weight, label, sums, weights):
     """Add row i of X, times its weight, to the running sums of cluster ``label``.
 
@@ -152,19 +167,30 @@ def relocate_empty_clusters(X, sample_weight, centers_old, labels, sums, weights
     IN X, sample_weight, centers_old, labels; INOUT sums (k, d) float64,
     weights (k,) float64.  Returns the number of clusters relocated.
     """
-    empty = np.flatnonzero(weights == 0.0)
-    n_empty = empty.shape[0]
+    n_clusters = weights.shape[0]
+    n_empty = 0
+    for j in range(n_clusters):
+        if weights[j] == 0.0:
+            n_empty += 1
     if n_empty == 0:
         return 0
+    # The empty clusters before any moves (a move can empty another cluster).
+    empty = np.empty(n_empty, dtype=np.int64)
+    n_empty = 0
+    for j in range(n_clusters):
+        if weights[j] == 0.0:
+            empty[n_empty] = j
+            n_empty += 1
     distances = np.empty(X.shape[0])
+    largest = 0.0
     for i in range(X.shape[0]):
-        distances[i] = -squared_distance(X, i, centers_old, labels[i])
-    if distances.min() == 0.0:
+        distances[i] = squared_distance(X, i, centers_old, labels[i])
+        largest = max(largest, distances[i])
+    if largest == 0.0:
         return 0
-    farthest = np.argsort(distances, kind="mergesort")
     for rank in range(n_empty):
         new_cluster = empty[rank]
-        point = farthest[rank]
+        point = take_farthest(distances)
         weight = np.float64(sample_weight[point])
         old_cluster = labels[point]
         for f in range(X.shape[1]):
@@ -174,6 +200,26 @@ def relocate_empty_clusters(X, sample_weight, centers_old, labels, sums, weights
         weights[new_cluster] = weight
         weights[old_cluster] -= weight
     return n_empty
+
+
+@njit(inline="always")
+def take_farthest(distances):
+    """The index of the largest entry (ties to the lower index), then marked taken.
+
+    Successive calls return the rows in the order of a stable sort by
+    decreasing distance, one at a time: relocation takes as many rows as
+    there are empty clusters, usually a handful, and a full sort (Numba's
+    ``argsort``) cost 2-5 s of compile time.  A taken entry is set to -1,
+    below every distance.
+
+    INOUT distances (n,) float64, non-negative.  Returns the index.
+    """
+    best = 0
+    for i in range(1, distances.shape[0]):
+        if distances[i] > distances[best]:
+            best = i
+    distances[best] = -1.0
+    return best
 
 
 @njit(parallel=True, fastmath=FASTMATH, cache=CACHE)

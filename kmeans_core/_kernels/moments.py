@@ -16,7 +16,8 @@ from numba import njit, prange
 from .._config import CACHE, FASTMATH
 
 #: Rows per chunk: the unit of parallel work and of the fixed-order reduction.
-_CHUNK_ROWS = 16384
+CHUNK_ROWS = 16384
+_CHUNK_ROWS = CHUNK_ROWS
 
 
 @njit(parallel=True, fastmath=FASTMATH, cache=CACHE)
@@ -87,12 +88,26 @@ def _chunk_squares(X, chunk, mean):
 
 
 @njit(inline="always")
+def _store_row(acc, partial, c):
+    """``partial[c] = acc``, entry by entry (see ``common.copy_row``)."""
+    for f in range(acc.shape[0]):
+        partial[c, f] = acc[f]
+
+
+@njit(inline="always")
 def _add_chunks_in_order(partial, n_samples, out):
-    """``out`` = the chunks' partial sums added in chunk order, over n."""
-    out[:] = 0.0
-    for c in range(partial.shape[0]):
-        out += partial[c]
-    out /= n_samples
+    """``out`` = the chunks' partial sums added in chunk order, times 1 / n.
+
+    Times the reciprocal, written out: under the kernels' ``arcp`` flag LLVM
+    compiled ``out /= n`` to that multiplication (every mean and variance
+    matched ``sum * (1.0 / n)``), and written so it does on any machine.
+    """
+    inverse = 1.0 / n_samples
+    for f in range(out.shape[0]):
+        total = 0.0
+        for c in range(partial.shape[0]):
+            total += partial[c, f]
+        out[f] = total * inverse
 
 
 @njit(parallel=True, fastmath=FASTMATH, cache=CACHE)
@@ -104,7 +119,7 @@ def column_means(X, out):
     n_samples, n_features = X.shape
     partial = np.zeros((-(-n_samples // _CHUNK_ROWS), n_features))
     for c in prange(partial.shape[0]):
-        partial[c] = _chunk_sums(X, c)
+        _store_row(_chunk_sums(X, c), partial, c)
     _add_chunks_in_order(partial, n_samples, out)
 
 
@@ -121,7 +136,7 @@ def column_variances(X, mean, out):
     n_samples, n_features = X.shape
     partial = np.zeros((-(-n_samples // _CHUNK_ROWS), n_features))
     for c in prange(partial.shape[0]):
-        partial[c] = _chunk_squares(X, c, mean)
+        _store_row(_chunk_squares(X, c, mean), partial, c)
     _add_chunks_in_order(partial, n_samples, out)
 
 
@@ -137,8 +152,8 @@ def column_moments_serial(X, mean, variance):
     n_samples, n_features = X.shape
     partial = np.zeros((-(-n_samples // _CHUNK_ROWS), n_features))
     for c in range(partial.shape[0]):
-        partial[c] = _chunk_sums(X, c)
+        _store_row(_chunk_sums(X, c), partial, c)
     _add_chunks_in_order(partial, n_samples, mean)
     for c in range(partial.shape[0]):
-        partial[c] = _chunk_squares(X, c, mean)
+        _store_row(_chunk_squares(X, c, mean), partial, c)
     _add_chunks_in_order(partial, n_samples, variance)

@@ -117,7 +117,8 @@ def score_tile(
             n_scored = 1
         for q in range(n_scored):
             if distances.shape[0] > 0:
-                distances[c + q, start : start + n_rows] = dist[q, :n_rows]
+                for t in range(n_rows):
+                    distances[c + q, start + t] = dist[q, t]
             partial[c + q] = add_potentials(
                 dist[q], n_rows, closest, sample_weight, start, partial[c + q]
             )
@@ -263,9 +264,18 @@ def draw_candidates(weights, closest, thresholds, out):
     IN weights (n,) float64, closest (n,) float64, thresholds (L,) float64;
     OUT out (L,) int64.
     """
-    order = np.argsort(thresholds)
     n_samples = closest.shape[0]
     n_thresholds = thresholds.shape[0]
+    # The thresholds' order by value, by insertion: there are a handful, and
+    # Numba's ``argsort`` cost 2-3 s of compile time.  Which of two equal
+    # thresholds comes first does not change ``out``.
+    order = np.empty(n_thresholds, dtype=np.int64)
+    for t in range(n_thresholds):
+        p = t
+        while p > 0 and thresholds[order[p - 1]] > thresholds[t]:
+            order[p] = order[p - 1]
+            p -= 1
+        order[p] = t
     found = 0
     running = 0.0
     for i in range(n_samples):

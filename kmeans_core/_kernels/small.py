@@ -14,7 +14,7 @@ import numpy as np
 from numba import njit
 
 from .._config import CACHE, FASTMATH, TILE_ROWS
-from .common import finish_centers, relocate_empty_clusters, sum_block
+from .common import copy_row, finish_centers, relocate_empty_clusters, sum_block
 from .distances import nearest_in_tile, squared_distance, tile_scratch
 from .seeding import draw_candidates
 
@@ -29,24 +29,29 @@ def kmeans_plusplus_serial(X, sample_weight, first, uniforms, centers, indices):
     n_samples = X.shape[0]
     n_clusters = centers.shape[0]
     n_trials = uniforms.shape[1]
-    weights = sample_weight.astype(np.float64)
+    weights = np.empty(n_samples)
     closest = np.empty(n_samples)
     for i in range(n_samples):
+        weights[i] = sample_weight[i]
         closest[i] = squared_distance(X, i, X, first)
-    centers[0] = X[first]
+    copy_row(X, first, centers, 0)
     indices[0] = first
     potential = 0.0
     for i in range(n_samples):
         potential += weights[i] * closest[i]
     candidates = np.empty(n_trials, dtype=np.int64)
     potentials = np.empty(n_trials)
+    thresholds = np.empty(n_trials)
     for c in range(1, n_clusters):
-        draw_candidates(weights, closest, uniforms[c - 1] * potential, candidates)
+        for t in range(n_trials):
+            thresholds[t] = uniforms[c - 1, t] * potential
+        draw_candidates(weights, closest, thresholds, candidates)
         potentials[:] = 0.0
         for i in range(n_samples):
             for t in range(n_trials):
                 dist = np.float64(squared_distance(X, i, X, candidates[t]))
-                potentials[t] += weights[i] * min(dist, closest[i])
+                nearest = dist if dist < closest[i] else closest[i]
+                potentials[t] += weights[i] * nearest
         best = 0
         for t in range(1, n_trials):
             if potentials[t] < potentials[best]:
@@ -57,7 +62,7 @@ def kmeans_plusplus_serial(X, sample_weight, first, uniforms, centers, indices):
             dist = np.float64(squared_distance(X, i, X, chosen))
             if dist < closest[i]:
                 closest[i] = dist
-        centers[c] = X[chosen]
+        copy_row(X, chosen, centers, c)
         indices[c] = chosen
 
 
@@ -82,11 +87,12 @@ def lloyd_serial(X, sample_weight, centers, max_iter, tol, labels):
     """
     n_samples, n_features = X.shape
     n_clusters = centers.shape[0]
-    centers_new = np.empty_like(centers)
+    centers_new = np.empty((n_clusters, n_features), dtype=X.dtype)
     sums = np.empty((n_clusters, n_features))
     weights = np.empty(n_clusters)
     shift = np.empty(n_clusters)
-    labels_old = np.full(n_samples, -1, dtype=np.int32)
+    labels_old = np.empty(n_samples, dtype=np.int32)
+    labels_old[:] = -1
     xt, dist, best_dist, _ = tile_scratch(X)
     strict = False
     converged = False
@@ -97,7 +103,8 @@ def lloyd_serial(X, sample_weight, centers, max_iter, tol, labels):
         sum_block(X, sample_weight, labels, 0, n_samples, sums, weights)
         relocate_empty_clusters(X, sample_weight, centers, labels, sums, weights)
         finish_centers(sums, weights, centers, centers_new, shift)
-        centers[:] = centers_new
+        for j in range(n_clusters):
+            copy_row(centers_new, j, centers, j)
         same = True
         for i in range(n_samples):
             if labels[i] != labels_old[i]:
@@ -113,7 +120,8 @@ def lloyd_serial(X, sample_weight, centers, max_iter, tol, labels):
         if total_shift <= tol:
             converged = True
             break
-        labels_old[:] = labels
+        for i in range(n_samples):
+            labels_old[i] = labels[i]
     if not strict:
         _assign_all(X, centers, labels, xt, dist, best_dist)
     inertia = 0.0

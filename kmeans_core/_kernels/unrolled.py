@@ -395,7 +395,8 @@ def _define_potentials(n_features: int) -> Callable:
                             s += diff * diff
                         dist[t] = s
                     if store:
-                        distances[c, start : start + n_rows] = dist[:n_rows]
+                        for t in range(n_rows):
+                            distances[c, start + t] = dist[t]
                     partial[b, c] = add_potentials(
                         dist, n_rows, closest, sample_weight, start, partial[b, c]
                     )

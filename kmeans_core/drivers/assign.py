@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _twins
+from .._jit import call
 from .._kernels.common import reduce_block_partials
 from .dispatch import blas_applies, row_kernels
 from .gemm import Workspace, assign_with_gemm, gemm_reference
@@ -25,7 +27,11 @@ def assign_labels(X: np.ndarray, centers: np.ndarray) -> np.ndarray:
     else:
         kernels = row_kernels(X, centers.shape[0])
         starts = kernels.blocks(X, centers.shape[0])
-        kernels.direct.assign(X, centers, starts, labels, np.empty(n_samples, X.dtype))
+        args = (X, centers, starts, labels, np.empty(n_samples, X.dtype))
+        if kernels.dense and starts.shape[0] == 2:  # one block: the NumPy twin
+            call(kernels.direct.assign, _twins.assign_nearest, *args)  # until compiled
+        else:
+            kernels.direct.assign(*args)
     return labels
 
 
@@ -35,7 +41,10 @@ def inertia_of(
     """Weighted sum of squared distances to the assigned centers."""
     kernels = row_kernels(X, centers.shape[0])
     starts = kernels.blocks(X, centers.shape[0])
-    return float(kernels.inertia(X, sample_weight, centers, labels, starts))
+    args = (X, sample_weight, centers, labels, starts)
+    if kernels.dense and starts.shape[0] == 2:  # one block: the NumPy twin
+        return float(call(kernels.inertia, _twins.weighted_inertia, *args))
+    return float(kernels.inertia(*args))
 
 
 def accumulate_batch(

@@ -11,7 +11,9 @@ from typing import Any
 
 import numpy as np
 
+from .. import _twins
 from .._blocks import block_starts
+from .._jit import call
 from .._kernels.small import lloyd_serial
 from .dispatch import blas_applies, row_kernels, use_gemm
 from .gemm import Workspace, assign_with_gemm
@@ -100,8 +102,10 @@ def run_small_lloyd(
     """Lloyd on data that fits one block: the whole run in one compiled call."""
     centers = np.array(centers_init, dtype=X.dtype, order="C", copy=True)
     labels = np.empty(X.shape[0], dtype=np.int32)
-    n_iter, converged, inertia = lloyd_serial(
-        X, sample_weight, centers, max_iter, tol, labels
+    n_iter, converged, inertia = call(
+        lloyd_serial,
+        _twins.lloyd_serial,
+        *(X, sample_weight, centers, max_iter, tol, labels),
     )
     strict_pass = 0 if converged and n_iter < max_iter else 1
     return RunResult(

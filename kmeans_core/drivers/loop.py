@@ -59,9 +59,12 @@ def update_centers(
 ) -> None:
     """Reduce block partials, relocate empty clusters, average, measure shifts."""
     reduce_block_partials(ws.partial_sums, ws.partial_weights, ws.sums, ws.weights)
-    row_kernels(X, centers.shape[0]).relocate(
-        X, sample_weight, centers, labels, ws.sums, ws.weights
-    )
+    if not ws.weights.all():
+        # An empty cluster (rare): only then is the relocation kernel called,
+        # and compiled on first use.
+        row_kernels(X, centers.shape[0]).relocate(
+            X, sample_weight, centers, labels, ws.sums, ws.weights
+        )
     finish_centers(ws.sums, ws.weights, centers, centers_new, ws.center_shift)
 
 

@@ -1,0 +1,208 @@
+"""A kernel's first use in a process: loaded from the disk cache, compiled, or neither.
+
+Numba compiles a kernel on its first call with new argument types, unless its
+disk cache has that signature (``_caching``), which then loads in milliseconds.
+Compiling takes seconds, and even loading from the cache costs a process about
+a third of a second (Numba sets up its compiler then), while a fit on small
+data takes a fraction of a millisecond.  So for the kernels of a fit on data
+that fits one block, ``call`` runs the NumPy twin (``_twins``: the same
+numbers) until the twins have taken, in this process, about what the kernels
+would cost to get: ``LOAD_AFTER_SECONDS`` when they are cached,
+``COMPILE_AFTER_SECONDS`` when they must be compiled (and then get cached for
+every later process).  Like a tiered JIT, a process never spends much more than
+twice the better of the two choices.  A kernel already compiled or loaded in
+the process is always called.  ``python -m kmeans_core.precompile`` fills the
+cache up front.
+
+``announce`` logs, through the ``kmeans_core`` logger, one line before a compile
+expected to take more than ``ANNOUNCE_MIN_SECONDS``; the library never prints
+(the ``kmeans-segment`` command shows the line).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import numba
+
+logger = logging.getLogger("kmeans_core")
+
+#: Seconds that the NumPy twins may take in one process before the kernels are
+#: compiled instead: about the compile time of the small-data kernels.
+COMPILE_AFTER_SECONDS = 2.0
+
+#: The same, when the kernels are in the disk cache: about what loading the
+#: first kernels costs a process (0.3-0.4 s of CPU on our machine).
+LOAD_AFTER_SECONDS = 0.3
+
+#: Compiles expected to take less than this are not announced.
+ANNOUNCE_MIN_SECONDS = 1.0
+
+_lock = threading.Lock()
+_twin_seconds = 0.0
+_in_cache: dict[tuple[Any, tuple], bool] = {}
+_announced: set[str] = set()
+
+
+def signature_of(args: Sequence[Any]) -> tuple:
+    """The Numba types of ``args``, as a dispatcher keys its compiled versions."""
+    return tuple(numba.typeof(arg) for arg in args)
+
+
+def _cached(kernel: Any, signature: tuple) -> bool:
+    """Whether the disk cache holds ``kernel`` compiled for ``signature``.
+
+    Reads the cache's index file, as Numba would before compiling, with
+    Numba's own key (signature, CPU, bytecode); stale entries (another source
+    file or Numba version) are not in the index Numba loads.  These are Numba
+    internals: if they change, the answer is False, which only means the twin
+    runs where the kernel could have.
+    """
+    try:
+        cache = kernel._cache
+        index = cache._cache_file._load_index()
+        return cache._index_key(signature, kernel.targetctx.codegen()) in index
+    except Exception:  # noqa: BLE001 - any failure means "not known to be cached"
+        return False
+
+
+def _cached_signatures(kernel: Any) -> list[tuple]:
+    """The signatures cached on disk for ``kernel`` on this CPU (see ``_cached``)."""
+    try:
+        cache = kernel._cache
+        magic = kernel.targetctx.codegen().magic_tuple()
+        index = cache._cache_file._load_index()
+    except Exception:  # noqa: BLE001
+        return []
+    return [key[0] for key in index if key[1] == magic]
+
+
+def compiled_for(kernel: Any, dtype: Any) -> bool:
+    """Whether ``kernel`` is compiled or cached for some signature on ``dtype`` data.
+
+    Judged by the first argument (the data, in every kernel); a cheaper and
+    coarser question than ``is_ready``, for announcing a compile before the
+    arguments exist.
+    """
+    name = str(dtype)
+
+    def on_dtype(signatures: Sequence[tuple]) -> bool:
+        return any(str(getattr(sig[0], "dtype", "")) == name for sig in signatures)
+
+    return on_dtype(list(kernel.overloads)) or on_dtype(_cached_signatures(kernel))
+
+
+def is_ready(kernel: Any, args: Sequence[Any]) -> bool:
+    """Whether calling ``kernel(*args)`` now would not compile anything.
+
+    True when the kernel is compiled in this process for these argument types
+    or cached on disk for them.  The disk is asked once per process and
+    signature.
+    """
+    signature = signature_of(args)
+    if signature in kernel.overloads:
+        return True
+    key = (kernel, signature)
+    with _lock:
+        if key not in _in_cache:
+            _in_cache[key] = _cached(kernel, signature)
+        return _in_cache[key]
+
+
+def use_twin(kernel: Any, args: Sequence[Any]) -> bool:
+    """Whether to run ``kernel``'s NumPy twin rather than ``kernel(*args)`` now.
+
+    The twin, until the twins' time in this process reaches the budget:
+    ``LOAD_AFTER_SECONDS`` when the kernel is cached for these arguments,
+    ``COMPILE_AFTER_SECONDS`` when it is not (the compile is then announced).
+    Never once the kernel is compiled or loaded in this process (for any
+    types; a new dtype then compiles just that kernel).
+    """
+    if kernel.overloads:
+        return False
+    ready = is_ready(kernel, args)
+    if _twin_seconds < (LOAD_AFTER_SECONDS if ready else COMPILE_AFTER_SECONDS):
+        return True
+    if not ready:
+        announce("first use", FIRST_USE_COMPILE_SECONDS)
+    return False
+
+
+@contextmanager
+def twin_timer() -> Iterator[None]:
+    """Count the time of the ``with`` block against the twins' budget."""
+    global _twin_seconds
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        with _lock:
+            _twin_seconds += time.perf_counter() - start
+
+
+def call(kernel: Any, twin: Callable[..., Any], *args: Any) -> Any:
+    """``twin(*args)`` or ``kernel(*args)``, as ``use_twin`` decides.
+
+    Parameters
+    ----------
+    kernel : numba dispatcher, or a ``functools.partial`` of one
+        The compiled kernel (a partial binds its trailing arguments by name).
+    twin : callable
+        Its NumPy twin from ``_twins``: same arguments, same results.
+    *args
+        The arguments.
+
+    Returns
+    -------
+    object
+        What the kernel (or twin) returns.
+    """
+    dispatcher, kernel_args = kernel, args
+    if isinstance(kernel, functools.partial):
+        # A kernel bound to trailing arguments (``dispatch.direct_kernels``'
+        # row-major kernels and their margins): ask about the whole call.
+        dispatcher = kernel.func
+        kernel_args = args + tuple(kernel.keywords.values())
+    if not use_twin(dispatcher, kernel_args):
+        return kernel(*args)
+    with twin_timer():
+        return twin(*args)
+
+
+#: About how long the kernels that have twins take to compile, together.
+FIRST_USE_COMPILE_SECONDS = 3.0
+
+
+def always_kernels() -> None:
+    """From now on in this process, ``call`` runs the kernels, never the twins."""
+    global COMPILE_AFTER_SECONDS, LOAD_AFTER_SECONDS
+    COMPILE_AFTER_SECONDS = LOAD_AFTER_SECONDS = 0.0
+
+
+def announce(what: str, seconds: float) -> None:
+    """Log that compiling ``what`` will take about ``seconds`` (once per process).
+
+    Nothing is logged below ``ANNOUNCE_MIN_SECONDS``.
+
+    Parameters
+    ----------
+    what : str
+        Names the kernels (one line per name and process).
+    seconds : float
+        The expected compile time.
+    """
+    if seconds < ANNOUNCE_MIN_SECONDS:
+        return
+    with _lock:
+        if what in _announced:
+            return
+        _announced.add(what)
+    logger.info(
+        "compiling kernels for first use (about %.0f s, cached afterwards)", seconds
+    )

@@ -1,0 +1,67 @@
+"""Say before a fit whether it will wait for the JIT, and about how long.
+
+A fit on data larger than one block runs compiled kernels that have no NumPy
+twin (``_jit``): when they are neither compiled in this process nor cached on
+disk, its first call compiles them.  ``announce_fit`` logs one line then
+(``_jit.announce``), judged by one kernel that stands for each path (the run's
+assignment kernel, chosen as ``dispatch`` chooses it) and the time the path's
+kernels took to compile together on our 2-core machine, float64 and float32
+alike, from ``python -m benchmarks.startup`` (import and the whole first fit,
+k-means++ included).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._blocks import block_starts
+from .._jit import announce, compiled_for
+from .._kernels.elkan import elkan_assign_accumulate
+from .._kernels.hamerly import hamerly_assign_accumulate
+from .._kernels.lloyd import argmin_accumulate_from_dots
+from .._kernels.yinyang import yinyang_search_accumulate
+from .dispatch import blas_applies, direct_kernels
+
+#: Compile seconds of a first fit's kernels, by path (see the module docstring).
+COMPILE_SECONDS = {
+    "lloyd-direct": 6.0,
+    "lloyd-gemm": 8.0,
+    "elkan": 10.0,
+    "hamerly": 12.0,
+    "yinyang": 14.0,
+}
+
+
+def announce_fit(X: np.ndarray, n_clusters: int, algorithm: str) -> None:
+    """Log "compiling kernels for first use" if this fit will compile its kernels.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        The validated data.
+    n_clusters : int
+        Clusters to fit.
+    algorithm : str
+        The resolved algorithm ("auto" already chosen).
+    """
+    if not isinstance(X, np.ndarray):
+        return  # sparse rows: their kernels are not announced (yet)
+    n_samples, n_features = X.shape
+    gemm = blas_applies(X, n_clusters)
+    if algorithm == "lloyd":
+        if not gemm and block_starts(n_samples, n_clusters, n_features).shape[0] == 2:
+            return  # one block: the NumPy twins run until the kernels exist
+        path = "lloyd-gemm" if gemm else "lloyd-direct"
+        direct = direct_kernels(X, n_clusters).assign_accumulate
+        # The row-major kernels come bound to their margins (functools.partial).
+        direct = getattr(direct, "func", direct)
+        kernel = argmin_accumulate_from_dots if gemm else direct
+    else:
+        path = algorithm
+        kernel = {
+            "elkan": elkan_assign_accumulate,
+            "hamerly": hamerly_assign_accumulate,
+            "yinyang": yinyang_search_accumulate,
+        }[algorithm]
+    if not compiled_for(kernel, X.dtype):
+        announce(f"{path} {X.dtype}", COMPILE_SECONDS[path])

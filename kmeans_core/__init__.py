@@ -1,8 +1,9 @@
 """kmeans-core: exact, fast k-means with a Numba core.
 
-A drop-in for ``sklearn.cluster.KMeans`` on dense data: the same parameters,
-attributes and results, bit-identical for any thread count, float32 kept
-float32.  ``kmeans_core.reference`` holds a plain NumPy version to learn from.
+A drop-in for ``sklearn.cluster.KMeans``: the same parameters, attributes and
+results, on dense arrays and scipy.sparse matrices alike, bit-identical for any
+thread count, float32 kept float32.  ``kmeans_core.reference`` holds a plain
+NumPy version to learn from.
 """
 
 # First: it tells Numba where to cache the kernels, before any is defined.

@@ -1,8 +1,9 @@
 """The ``KMeans`` estimator and the ``k_means`` function.
 
-Parameters, attributes and semantics follow ``sklearn.cluster.KMeans`` on dense
-data (scikit-learn 1.9), so it can replace it in existing code; see
-``docs`` in the README for the few deliberate differences.
+Parameters, attributes and semantics follow ``sklearn.cluster.KMeans``
+(scikit-learn 1.9), on dense and scipy.sparse data, so it can replace it in
+existing code; see the README for the few deliberate differences (and those on
+sparse input).
 """
 
 from __future__ import annotations
@@ -92,6 +93,8 @@ class KMeans(ParamsMixin):
         bounds would pass 512 MiB.  Since every choice gives Lloyd's exact
         result, "auto" is the default (scikit-learn's is "lloyd"; the results
         are the same, only ``n_distance_evaluations_`` and the time differ).
+        On sparse X, every algorithm runs Lloyd's passes over the CSR rows;
+        the results are identical.
     record_history : bool, default=False
         Keep, for the best run, the centers and inertia after every iteration
         in ``history_`` (for learning and plotting; costs one inertia pass per
@@ -206,9 +209,11 @@ class KMeans(ParamsMixin):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data: numbers only, finite.  Float32 stays float32; other
-            numeric types become float64.  X is never modified.
+            numeric types become float64.  scipy.sparse input (CSR used as it
+            is; CSC, COO and others converted to CSR once) gives dense
+            centers.  X is never modified.
         y : Ignored
             Present for API consistency.
         sample_weight : array-like of shape (n_samples,), default=None
@@ -384,7 +389,7 @@ class KMeans(ParamsMixin):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             New data.
 
         Returns

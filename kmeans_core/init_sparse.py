@@ -16,7 +16,10 @@ import numpy as np
 
 from ._blocks import block_starts
 from ._kernels.seeding import draw_candidates
-from ._kernels.sparse import sparse_candidate_potentials, sparse_lower_closest
+from ._kernels.sparse_seeding import (
+    sparse_candidate_potentials,
+    sparse_lower_closest,
+)
 from ._rng import weighted_choice
 from ._sparse import CSRRows
 

@@ -223,7 +223,7 @@ class MiniBatchKMeans(KMeans):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data (finite numbers; float32 stays float32).
         y : Ignored
             Present for API consistency.
@@ -334,7 +334,7 @@ class MiniBatchKMeans(KMeans):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             One batch.
         y : Ignored
             Present for API consistency.

@@ -74,3 +74,16 @@ def test_dask_out_of_core(tmp_path):
     gap_line = [line for line in done.stdout.splitlines() if "farthest planted" in line]
     assert gap_line, done.stdout
     assert float(gap_line[0].rsplit(":", 1)[1]) < 0.5
+
+
+def test_text_clustering(tmp_path):
+    out = _run("text_clustering.py", tmp_path, "--docs", "400")
+    assert "csr_matrix" in out and "float32" in out
+    assert out.count("cluster ") == 5
+    # The notes of each subject end up together: every cluster is mostly one.
+    shares = [
+        int(line.split("notes, ")[1].split("%")[0])
+        for line in out.splitlines()
+        if line.startswith("cluster ")
+    ]
+    assert min(shares) >= 80

@@ -19,9 +19,7 @@ from kmeans_core._kernels.common import reduce_block_partials
 from kmeans_core._kernels.sparse import (
     center_norms,
     sparse_accumulate,
-    sparse_candidate_potentials,
     sparse_inertia,
-    sparse_lower_closest,
     sparse_pairwise_distances,
     sparse_relocate_empty_clusters,
 )
@@ -32,6 +30,10 @@ from kmeans_core._kernels.sparse_rows import (
     csr_column_moments,
     csr_index_status,
     csr_row_sq_norms,
+)
+from kmeans_core._kernels.sparse_seeding import (
+    sparse_candidate_potentials,
+    sparse_lower_closest,
 )
 from kmeans_core._sparse import check_csr
 from kmeans_core.drivers import sparse as sparse_driver

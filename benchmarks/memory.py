@@ -23,7 +23,7 @@ import sys
 _CHILD = """
 import json, resource, sys, warnings
 import numpy as np
-from kmeans_core import KMeans
+from kmeans_core import KMeans, _jit
 
 
 def peak_kib(reset):
@@ -41,6 +41,9 @@ n, d, k, dtype = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[
 copy_x = sys.argv[5] == "copy"
 X = np.random.default_rng(0).standard_normal((n, d), dtype=np.dtype(dtype).type)
 warnings.simplefilter("ignore")
+# The compiled kernels' memory, not their NumPy twins' (which a first fit in a
+# fresh process may run instead, with temporaries the size of X).
+_jit.always_kernels()
 KMeans(k, max_iter=2, random_state=0, copy_x=copy_x).fit(X[: max(5000, k)])
 before = peak_kib(reset=True)
 KMeans(k, random_state=0, max_iter=20, copy_x=copy_x).fit(X)

@@ -29,10 +29,13 @@ def test_quick_startup_reports_cold_warm_sklearn_and_compiles(tmp_path: Path) ->
         (run,) = result[kind]
         assert 0 < run["import_and_first_fit_s"] <= run["process_wall_s"]
     cold, warm = result["cold"][0], result["warm"][0]
-    # An empty cache compiles our kernels; the next process loads them all.
-    assert any(c["name"].startswith("kmeans_core.") for c in cold["compiles"])
-    assert cold["compile_s"] > 0
+    # 200 rows run the kernels' NumPy twins until the kernels are cached, so
+    # even an empty cache compiles none of ours (issue 22's small case), and
+    # the compile events are read (any compile would be listed here).
+    assert not any(c["name"].startswith("kmeans_core.") for c in cold["compiles"])
+    assert "compile_s" in cold
     assert warm["compiles"] == []
     markdown = (tmp_path / "startup.md").read_text()
     assert "| 200x3 k=5 float64 |" in markdown
-    assert "slowest compilations" in markdown
+    # The slowest compilations are listed when there were any.
+    assert ("slowest compilations" in markdown) == bool(cold["compiles"])

@@ -65,6 +65,7 @@ class CSRRows:
         # scipy sparse object whose class builds one (None: neither).
         self._source = source
         self._sq_norms: np.ndarray | None = None
+        self._lengths: np.ndarray | None = None
 
     @property
     def nnz(self) -> int:
@@ -107,7 +108,10 @@ class CSRRows:
     def take(self, rows: np.ndarray) -> CSRRows:
         """The rows ``rows`` (in that order, repeats allowed) as new ``CSRRows``."""
         rows = np.ascontiguousarray(rows, dtype=np.int64)
-        lengths = np.diff(self.indptr)[rows]
+        if self._lengths is None:
+            # Kept: the mini-batch estimator takes a few rows per step.
+            self._lengths = np.diff(self.indptr)
+        lengths = self._lengths[rows]
         indptr = np.zeros(rows.shape[0] + 1, dtype=self.indptr.dtype)
         np.cumsum(lengths, out=indptr[1:])
         data = np.empty(int(indptr[-1]), dtype=self.dtype)

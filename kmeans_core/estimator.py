@@ -26,6 +26,7 @@ from ._validation import (
     check_params,
     check_random_state,
     check_sample_weight,
+    check_squared_norms,
     feature_names_of,
 )
 from .base import ParamsMixin
@@ -323,19 +324,24 @@ class KMeans(ParamsMixin):
         and tests written against scikit-learn call it: ``init`` is any
         ``init`` the estimator takes, ``init_size`` rows (drawn with
         replacement) are seeded from instead of all of X when given,
-        ``n_centroids`` defaults to ``n_clusters``.  ``x_squared_norms`` is
-        accepted and not used: ``fit`` computes what it needs itself.
+        ``n_centroids`` defaults to ``n_clusters``.  ``x_squared_norms`` (the
+        rows' squared norms, or None) is used by k-means++ on sparse X, as in
+        ``kmeans_plusplus``.
         """
         X = check_array(X, accept_sparse=True)
         n_centroids = self.n_clusters if n_centroids is None else n_centroids
         weights = check_sample_weight(sample_weight, X.shape[0], X.dtype)
+        norms = check_squared_norms(x_squared_norms, X.shape[0])
         rng = check_random_state(random_state)
         if init_size is not None and init_size < X.shape[0]:
             rows = random_integers(rng, X.shape[0], init_size)
             X, weights = take_rows(X, rows), weights[rows]
+            norms = None if norms is None else norms[rows]
         if not isinstance(init, str) and not callable(init):
             init = check_centers(init, n_centroids, X.shape[1], X.dtype, "init")
-        return initial_centers(X, n_centroids, init, weights, rng)
+        return initial_centers(
+            X, n_centroids, init, weights, rng, x_squared_norms=norms
+        )
 
     # ----------------------------------------------------------------- predict
     def _check_fitted(self) -> None:

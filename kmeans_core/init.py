@@ -442,6 +442,7 @@ def initial_centers(
     sample_weight: np.ndarray,
     random_state: np.random.RandomState | np.random.Generator,
     copy_allowed: bool = True,
+    x_squared_norms: np.ndarray | None = None,
 ) -> np.ndarray:
     """Initial centers for one run, from any supported ``init``.
 
@@ -449,12 +450,19 @@ def initial_centers(
     and passed as arrays.  ``copy_allowed`` says whether k-means++ may make a
     working copy of X (see ``_kmeans_plusplus``).  From sparse rows the
     centers are dense, and a callable gets X as a scipy CSR matrix, not
-    centred (scikit-learn centres only dense data).
+    centred (scikit-learn centres only dense data); k-means++ on sparse rows
+    uses ``x_squared_norms`` when given (validated float64).
     """
     sparse = isinstance(X, CSRRows)
     if isinstance(init, str) and init == "k-means++":
         if sparse:
-            return sparse_kmeans_plusplus(X, n_clusters, sample_weight, random_state)[0]
+            return sparse_kmeans_plusplus(
+                X,
+                n_clusters,
+                sample_weight,
+                random_state,
+                x_squared_norms=x_squared_norms,
+            )[0]
         centers, _ = _kmeans_plusplus(
             X, n_clusters, sample_weight, random_state, copy_allowed=copy_allowed
         )

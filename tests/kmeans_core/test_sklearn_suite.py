@@ -113,3 +113,39 @@ def test_check_estimator_passes_what_sklearn_passes(name):
             getattr(kmeans_core, name)()
         ):
             check(name, getattr(kmeans_core, name)(n_init=1))
+
+
+def test_exceptions_are_scikit_learns_too_when_it_is_loaded():
+    import numpy as np
+    from sklearn.exceptions import ConvergenceWarning, NotFittedError
+
+    with pytest.raises(NotFittedError) as info:
+        kmeans_core.KMeans(3).predict(np.zeros((2, 2)))
+    assert isinstance(info.value, kmeans_core.NotFittedError)
+    X = np.array([[0.0, 0.0], [1.0, 1.0], [1.0, 1.0]])
+    with pytest.warns(ConvergenceWarning, match="distinct clusters") as record:
+        kmeans_core.KMeans(3, n_init=1, random_state=0).fit(X)
+    assert all(isinstance(w.message, kmeans_core.ConvergenceWarning) for w in record)
+
+
+def test_exceptions_do_not_load_scikit_learn():
+    """Without scikit-learn loaded, raising and warning never import it."""
+    code = (
+        "import sys, warnings\n"
+        "import numpy as np, kmeans_core\n"
+        "warnings.simplefilter('ignore')\n"
+        "kmeans_core.KMeans(3, n_init=1).fit(np.array([[0.0], [1.0], [1.0]]))\n"
+        "try:\n"
+        "    kmeans_core.KMeans(2).predict(np.zeros((1, 1)))\n"
+        "except kmeans_core.NotFittedError as exc:\n"
+        "    assert type(exc) is kmeans_core.NotFittedError\n"
+        "assert not any(m.startswith('sklearn') for m in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr

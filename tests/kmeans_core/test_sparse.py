@@ -267,3 +267,19 @@ def test_import_does_not_import_scipy():
     package = pathlib.Path(kmeans_core.__file__).parent
     for path in sorted(package.rglob("*.py")):
         assert "import scipy" not in path.read_text(), path
+
+
+def test_init_centroids_hook_seeds_like_fit_and_uses_given_norms():
+    """scikit-learn's private ``_init_centroids``, kept for code that calls it."""
+    X = tfidf_like(seed=15, n_samples=300)
+    est = KMeans(4)
+    seeds = est._init_centroids(X, None, "k-means++", 0, None, n_centroids=5)
+    np.testing.assert_array_equal(seeds, kmeans_plusplus(X, 5, random_state=0)[0])
+    norms = np.asarray(X.multiply(X).sum(axis=1)).ravel()
+    norms[9] = 1e12  # used: row 9 becomes the farthest from everything
+    skewed = est._init_centroids(X, norms, "k-means++", 0, None)
+    assert any(np.array_equal(row, X[9].toarray()[0]) for row in skewed)
+    subset = est._init_centroids(X, None, "random", 0, None, init_size=50)
+    assert subset.shape == (4, X.shape[1])
+    est.fit(X)
+    assert est._n_init == 1

@@ -69,10 +69,17 @@ def run_threads(numba_threads, compute):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_center_norms_are_exact_sums(dtype):
+def test_center_norms_are_exact_sums(dtype, numba_threads):
     centers = np.random.default_rng(1).normal(size=(5, 333)).astype(dtype)
-    hi, lo = np.empty(5), np.empty(5)
-    center_norms(centers, hi, lo)
+
+    def compute():
+        hi, lo = np.empty(5), np.empty(5)
+        center_norms(centers, hi, lo)
+        return hi, lo
+
+    (hi, lo), (hi2, lo2) = run_threads(numba_threads, compute)
+    np.testing.assert_array_equal(hi, hi2)
+    np.testing.assert_array_equal(lo, lo2)
     for j in range(5):
         exact = sum(Fraction(float(c)) ** 2 for c in centers[j])
         assert abs(Fraction(hi[j]) + Fraction(lo[j]) - exact) <= exact * 2.0**-100
@@ -301,19 +308,22 @@ def test_row_kernels_match_scipy(dtype, numba_threads):
     rows = check_csr(X)
     dense = X.toarray().astype(np.float64)
 
+    picked = np.array([5, 3, 899, 5, 0])
+
     def compute():
         norms = np.empty(900)
         csr_row_sq_norms(rows.data, rows.indptr, norms)
-        return norms
+        taken = rows.take(picked)
+        return norms, rows.dense_rows(picked), taken.data, taken.indices
 
     one, two = run_threads(numba_threads, compute)
-    np.testing.assert_array_equal(one, two)
-    np.testing.assert_allclose(one, np.sum(dense**2, axis=1), rtol=1e-12)
+    for a, b in zip(one, two, strict=True):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_allclose(one[0], np.sum(dense**2, axis=1), rtol=1e-12)
     mean, variance = np.empty(120), np.empty(120)
     csr_column_moments(*rows.arrays(), mean, variance)
     np.testing.assert_allclose(mean, dense.mean(axis=0), rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(variance, dense.var(axis=0), rtol=1e-10, atol=1e-15)
-    picked = np.array([5, 3, 899, 5, 0])
     np.testing.assert_array_equal(rows.dense_rows(picked), X[picked].toarray())
     taken = rows.take(picked)
     np.testing.assert_array_equal(taken.dense_rows(np.arange(5)), X[picked].toarray())

@@ -44,8 +44,23 @@ LOAD_AFTER_SECONDS = 0.3
 #: Compiles expected to take less than this are not announced.
 ANNOUNCE_MIN_SECONDS = 1.0
 
+#: Budgets of the twins on the paths of a fit on data larger than one block,
+#: in place of ``COMPILE_AFTER_SECONDS``: about what their kernels took to
+#: compile together in a fresh process (``python -m benchmarks.startup
+#: --cases 1 2``, 2-core machine, float32 and float64 alike).  k-means++ on
+#: many blocks: ``candidate_potentials`` (or its tiled form and the tiles)
+#: 3.3 s, ``_point_distances`` 1.7 s, ``draw_candidates``; Lloyd's BLAS path:
+#: ``argmin_accumulate_from_dots`` 2.8 s, ``weighted_inertia`` 0.8-1.2 s,
+#: ``transposed_rows`` 0.8-0.9 s, ``reduce_block_partials`` 0.6-0.9 s,
+#: ``finish_centers``, ``update_previous_labels``, ``distances_to_reference``.
+#: The twins' budget by path; "small" is the one-block fit's
+#: (``COMPILE_AFTER_SECONDS``).
+PATH_COMPILE_SECONDS = {"seeding": 5.0, "gemm": 6.0}
+
 _lock = threading.Lock()
 _twin_seconds = 0.0
+_kernels_only = False
+_twins_forced = False
 _in_cache: dict[tuple[Any, tuple], bool] = {}
 _announced: set[str] = set()
 
@@ -115,23 +130,46 @@ def is_ready(kernel: Any, args: Sequence[Any]) -> bool:
         return _in_cache[key]
 
 
-def use_twin(kernel: Any, args: Sequence[Any]) -> bool:
+def compile_budget(path: str) -> float:
+    """Twin seconds allowed on ``path`` before its kernels are compiled."""
+    return PATH_COMPILE_SECONDS.get(path, COMPILE_AFTER_SECONDS)
+
+
+def use_twin(kernel: Any, args: Sequence[Any], path: str = "small") -> bool:
     """Whether to run ``kernel``'s NumPy twin rather than ``kernel(*args)`` now.
 
     The twin, until the twins' time in this process reaches the budget:
     ``LOAD_AFTER_SECONDS`` when the kernel is cached for these arguments,
-    ``COMPILE_AFTER_SECONDS`` when it is not (the compile is then announced).
+    ``compile_budget(path)`` when it is not (the compile is then announced).
     Never once the kernel is compiled or loaded in this process (for any
-    types; a new dtype then compiles just that kernel).
+    types; a new dtype then compiles just that kernel), nor after
+    ``always_kernels``; always within ``forced(True)``.
     """
-    if kernel.overloads:
+    if _twins_forced:
+        return True
+    if kernel.overloads or _kernels_only:
         return False
     ready = is_ready(kernel, args)
-    if _twin_seconds < (LOAD_AFTER_SECONDS if ready else COMPILE_AFTER_SECONDS):
+    budget = compile_budget(path)
+    if _twin_seconds < (LOAD_AFTER_SECONDS if ready else budget):
         return True
     if not ready:
-        announce("first use", FIRST_USE_COMPILE_SECONDS)
+        announce(f"first use ({path})", max(budget, FIRST_USE_COMPILE_SECONDS))
     return False
+
+
+def twins_would_run(kernel: Any, dtype: Any, path: str) -> bool:
+    """Whether ``call`` would now run ``kernel``'s twin on data of ``dtype``.
+
+    ``use_twin``'s answer before the arguments exist: whether the kernel is
+    cached is judged by ``compiled_for`` (any signature on ``dtype`` data).
+    """
+    if _twins_forced:
+        return True
+    if kernel.overloads or _kernels_only:
+        return False
+    cached = compiled_for(kernel, dtype)
+    return _twin_seconds < (LOAD_AFTER_SECONDS if cached else compile_budget(path))
 
 
 @contextmanager
@@ -146,7 +184,7 @@ def twin_timer() -> Iterator[None]:
             _twin_seconds += time.perf_counter() - start
 
 
-def call(kernel: Any, twin: Callable[..., Any], *args: Any) -> Any:
+def call(kernel: Any, twin: Callable[..., Any], *args: Any, path: str = "small") -> Any:
     """``twin(*args)`` or ``kernel(*args)``, as ``use_twin`` decides.
 
     Parameters
@@ -157,6 +195,9 @@ def call(kernel: Any, twin: Callable[..., Any], *args: Any) -> Any:
         Its NumPy twin from ``_twins``: same arguments, same results.
     *args
         The arguments.
+    path : str, default="small"
+        Which twins' budget applies (``PATH_COMPILE_SECONDS``): about what
+        compiling the kernels of that path would take.
 
     Returns
     -------
@@ -169,7 +210,7 @@ def call(kernel: Any, twin: Callable[..., Any], *args: Any) -> Any:
         # row-major kernels and their margins): ask about the whole call.
         dispatcher = kernel.func
         kernel_args = args + tuple(kernel.keywords.values())
-    if not use_twin(dispatcher, kernel_args):
+    if not use_twin(dispatcher, kernel_args, path):
         return kernel(*args)
     with twin_timer():
         return twin(*args)
@@ -181,8 +222,24 @@ FIRST_USE_COMPILE_SECONDS = 3.0
 
 def always_kernels() -> None:
     """From now on in this process, ``call`` runs the kernels, never the twins."""
-    global COMPILE_AFTER_SECONDS, LOAD_AFTER_SECONDS
-    COMPILE_AFTER_SECONDS = LOAD_AFTER_SECONDS = 0.0
+    global _kernels_only
+    _kernels_only = True
+
+
+@contextmanager
+def forced(twins: bool) -> Iterator[None]:
+    """Within the block, ``call`` runs only the twins (or only the kernels).
+
+    For tests and benchmarks that compare a fit through the twins with the
+    same fit through the kernels, whatever is compiled or cached.
+    """
+    global _twins_forced, _kernels_only
+    saved = _twins_forced, _kernels_only
+    _twins_forced, _kernels_only = twins, not twins
+    try:
+        yield
+    finally:
+        _twins_forced, _kernels_only = saved
 
 
 def announce(what: str, seconds: float) -> None:

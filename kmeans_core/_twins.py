@@ -164,21 +164,24 @@ def kmeans_plusplus_serial(
         indices[c] = candidates[best]
 
 
-def _relocate(
+def relocate_empty_clusters(
     X: np.ndarray,
     weights_x: np.ndarray,
     centers_old: np.ndarray,
     labels: np.ndarray,
     sums: np.ndarray,
     weights: np.ndarray,
-) -> None:
-    """Twin of ``common.relocate_empty_clusters`` (rows of X weighted by weights_x)."""
+) -> int:
+    """Twin of ``common.relocate_empty_clusters`` (rows of X weighted by weights_x).
+
+    Returns the number of clusters relocated.
+    """
     empty = np.flatnonzero(weights == 0.0)
     if not empty.shape[0]:
-        return
+        return 0
     distances = _squared_distances_to_labels(X, centers_old, labels)
     if not distances.any():
-        return  # every point on its center: nothing moves (as the kernel)
+        return 0  # every point on its center: nothing moves (as the kernel)
     farthest = np.argsort(-distances.astype(np.float64), kind="stable")
     for rank, new_cluster in enumerate(empty):
         point = farthest[rank]
@@ -189,6 +192,7 @@ def _relocate(
         sums[new_cluster] = contribution
         weights[new_cluster] = weight
         weights[old_cluster] -= weight
+    return int(empty.shape[0])
 
 
 def _assign(X: np.ndarray, centers: np.ndarray) -> np.ndarray:
@@ -262,7 +266,7 @@ def lloyd_serial(
             sums[:, f] = np.bincount(
                 labels, weights=weighted_rows[f], minlength=n_clusters
             )
-        _relocate(X, weights_x, centers, labels, sums, weights)
+        relocate_empty_clusters(X, weights_x, centers, labels, sums, weights)
         # ``common.finish_centers``: means (true division), each center's shift.
         centers_new = centers.copy()
         filled = weights > 0.0

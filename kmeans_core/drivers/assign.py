@@ -42,8 +42,9 @@ def inertia_of(
     kernels = row_kernels(X, centers.shape[0])
     starts = kernels.blocks(X, centers.shape[0])
     args = (X, sample_weight, centers, labels, starts)
-    if kernels.dense and starts.shape[0] == 2:  # one block: the NumPy twin
-        return float(call(kernels.inertia, _twins.weighted_inertia, *args))
+    if kernels.dense:  # the NumPy twin until compiled (``_jit.call``)
+        path = "small" if starts.shape[0] == 2 else "gemm"
+        return float(call(kernels.inertia, _twins.weighted_inertia, *args, path=path))
     return float(kernels.inertia(*args))
 
 

@@ -13,11 +13,14 @@ the transposed copy of X), for the BLAS path and the direct path alike.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 import numpy as np
 
+from .. import _twins_gemm
 from .._config import GEMM_SLAB_BYTES
+from .._jit import call
 from .._kernels.lloyd import argmin_accumulate_from_dots, distances_to_reference
 from .._stats import mean_and_variance
 from .._threads import run_in_workers, single_threaded_blas
@@ -71,7 +74,26 @@ class Workspace:
             self.slabs = slab_bounds(self.starts, n_clusters, X.dtype.itemsize)
             if reference is not None:
                 self.row_radius = np.empty(n_samples)
-                distances_to_reference(X, reference, self.row_radius)
+                call(
+                    distances_to_reference,
+                    _twins_gemm.distances_to_reference,
+                    *(X, reference, self.row_radius),
+                    path="gemm",
+                )
+        self._weighted_rows: np.ndarray | None = None
+        self._lock = threading.Lock()
+
+    def weighted_rows(self, X: np.ndarray, sample_weight: np.ndarray) -> np.ndarray:
+        """``w * x`` in float64, features x rows, for the NumPy twins' sums.
+
+        Made on the twins' first pass and kept for the run (X's size in
+        float64): the twins would otherwise multiply every slab again on
+        every pass.
+        """
+        with self._lock:
+            if self._weighted_rows is None:
+                self._weighted_rows = _twins_gemm.weighted_rows_t(X, sample_weight)
+            return self._weighted_rows
 
 
 def slab_bounds(starts: np.ndarray, n_clusters: int, itemsize: int) -> list[int]:
@@ -154,10 +176,20 @@ def assign_with_gemm(
     labels: np.ndarray,
     accumulate: bool,
 ) -> None:
-    """Lloyd assignment through BLAS: one slab of rows per worker thread."""
+    """Lloyd assignment through BLAS: one slab of rows per worker thread.
+
+    Each slab's labels and sums come from ``argmin_accumulate_from_dots`` or
+    its NumPy twin (``_jit.call``, on the "gemm" path).
+    """
+
+    def twin(*args):
+        weighted_rows = ws.weighted_rows(X, sample_weight) if accumulate else None
+        _twins_gemm.argmin_accumulate_from_dots(*args, weighted_rows=weighted_rows)
 
     def finish_slab(first, last, start, dots_t, half_norms, tie_margin):
-        argmin_accumulate_from_dots(
+        call(
+            argmin_accumulate_from_dots,
+            twin,
             X,
             sample_weight,
             centers,
@@ -174,6 +206,7 @@ def assign_with_gemm(
             ws.partial_sums,
             ws.partial_weights,
             accumulate,
+            path="gemm",
         )
 
     for_each_gemm_slab(X, centers, ws, finish_slab)

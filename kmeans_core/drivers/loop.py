@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .. import _twins, _twins_gemm
+from .._jit import call
 from .._kernels.common import (
     finish_centers,
     reduce_block_partials,
@@ -57,15 +59,26 @@ def update_centers(
     labels: np.ndarray,
     ws: Workspace,
 ) -> None:
-    """Reduce block partials, relocate empty clusters, average, measure shifts."""
-    reduce_block_partials(ws.partial_sums, ws.partial_weights, ws.sums, ws.weights)
+    """Reduce block partials, relocate empty clusters, average, measure shifts.
+
+    On dense rows each kernel runs through ``_jit.call`` (its NumPy twin
+    until the "gemm" path's budget is spent; see ``_twins_gemm``).
+    """
+    partials = (ws.partial_sums, ws.partial_weights, ws.sums, ws.weights)
+    twin = _twins_gemm.reduce_block_partials
+    call(reduce_block_partials, twin, *partials, path="gemm")
     if not ws.weights.all():
         # An empty cluster (rare): only then is the relocation kernel called,
         # and compiled on first use.
-        row_kernels(X, centers.shape[0]).relocate(
-            X, sample_weight, centers, labels, ws.sums, ws.weights
-        )
-    finish_centers(ws.sums, ws.weights, centers, centers_new, ws.center_shift)
+        kernels = row_kernels(X, centers.shape[0])
+        args = (X, sample_weight, centers, labels, ws.sums, ws.weights)
+        if kernels.dense:
+            twin = _twins.relocate_empty_clusters
+            call(kernels.relocate, twin, *args, path="gemm")
+        else:
+            kernels.relocate(*args)
+    finish = (ws.sums, ws.weights, centers, centers_new, ws.center_shift)
+    call(finish_centers, _twins_gemm.finish_centers, *finish, path="gemm")
 
 
 def run(
@@ -98,7 +111,12 @@ def run(
     ws.gemm = gemm
     if gemm and copy_x:
         ws.rows_t = np.empty((n_features, n_samples), dtype=X.dtype)
-        transposed_rows(X, reference, ws.centred, ws.rows_t)
+        call(
+            transposed_rows,
+            _twins_gemm.transposed_rows,
+            *(X, reference, ws.centred, ws.rows_t),
+            path="gemm",
+        )
     steps = steps_class(X, sample_weight, n_clusters, ws)
     centers = np.array(centers_init, dtype=X.dtype, order="C", copy=True)
     centers_new = np.empty_like(centers)
@@ -122,7 +140,8 @@ def run(
             if history is not None:
                 history.append({"centers": centers.copy(), "inertia": inertia})
         centers, centers_new = centers_new, centers
-        if update_previous_labels(labels, labels_old) == 0:
+        twin = _twins_gemm.update_previous_labels
+        if call(update_previous_labels, twin, labels, labels_old, path="gemm") == 0:
             # Same labels give the same means: the returned centers are final.
             strict = converged = True
             if verbose:

@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 
-def _squared_distances_of_pairs(
+def squared_distances_of_pairs(
     X: np.ndarray, rows: np.ndarray, centers: np.ndarray, columns: np.ndarray
 ) -> np.ndarray:
     """``squared_distance(X, rows[p], centers, columns[p])`` for every pair p.
@@ -78,7 +78,7 @@ def nearest_from_dots(
         candidates = within[:, doubtful] > 0.0
         columns, which = np.nonzero(candidates)
         exact = np.full((n_clusters, doubtful.shape[0]), np.inf, dtype=X.dtype)
-        exact[columns, which] = _squared_distances_of_pairs(
+        exact[columns, which] = squared_distances_of_pairs(
             X, slab_start + doubtful[which], centers, columns
         )
         settled = np.argmin(exact, axis=0)

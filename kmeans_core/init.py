@@ -13,16 +13,14 @@ from typing import Any
 
 import numpy as np
 
-from . import _twins
+from . import _twins, _twins_seeding
 from ._blocks import block_starts, tile_starts
 from ._config import TILE_ROWS
-from ._jit import call
+from ._jit import call, twin_timer, use_twin
 from ._kernels.seeding import (
     candidate_potentials,
     distances_to_point,
     draw_candidates,
-    lower_from_dots,
-    potentials_from_dots,
     tiled_candidate_potentials,
     transposed_tiles,
     update_closest,
@@ -31,7 +29,6 @@ from ._kernels.small import kmeans_plusplus_serial
 from ._kernels.unrolled import UNROLLED_POTENTIALS, unrolled_applies
 from ._rng import weighted_choice
 from ._sparse import CSRRows
-from ._threads import run_in_workers, single_threaded_blas
 from ._validation import (
     check_array,
     check_centers,
@@ -40,6 +37,7 @@ from ._validation import (
     check_sample_weight,
     check_squared_norms,
 )
+from .init_blas import BlasScorer as _BlasScorer
 from .init_sparse import sparse_kmeans_plusplus
 
 #: From this many features on, candidate distances go through BLAS, unless the
@@ -122,190 +120,94 @@ class _DirectScorer:
         n_kept = n_candidates if 4 * n_candidates <= X.shape[1] or small else 0
         self.distances = np.empty((n_kept, X.shape[0]), dtype=X.dtype)
         row_bytes = X.shape[1] * X.dtype.itemsize
-        self.score = (
+        self.kernel = (
             UNROLLED_POTENTIALS[X.shape[1]]
             if unrolled_applies(X.shape[1]) and row_bytes < 64
             else candidate_potentials
         )
-        if tiled and self.score is candidate_potentials:
-            self.score = self._tiled_scoring()
+        self.score = self.kernel
+        self.tile_index: np.ndarray | None = None
+        if tiled and self.kernel is candidate_potentials:
+            self.kernel = tiled_candidate_potentials
+            self.tile_index = tile_starts(self.starts, TILE_ROWS)
+            self.score = self._tiled_scoring
+        self.twins = _twins_seeding.SeedingTwins(X, sample_weight)
+        # Whether ``self.distances`` holds the last scoring pass's distances.
+        self.kept = False
 
-    def _tiled_scoring(self) -> Callable[..., None]:
-        """``candidate_potentials`` on a transposed copy of X made once here.
+    def _tiled_scoring(
+        self, X, sample_weight, candidates, closest, starts, out, distances
+    ) -> None:
+        """``candidate_potentials`` on a transposed copy of X made on first use.
 
         The generic kernel transposes every tile of rows on every pass, and
         that took about as long as scoring the tile; the copy costs one pass
         and X's size in memory, until seeding ends.  Same outputs.
         """
-        tile_index = tile_starts(self.starts, TILE_ROWS)
-        n_features = self.X.shape[1]
-        tiles = np.empty((tile_index[-1], n_features, TILE_ROWS), self.X.dtype)
-        transposed_tiles(self.X, self.starts, tile_index, tiles)
-
-        def score(X, sample_weight, candidates, closest, starts, out, distances):
-            tiled_candidate_potentials(
-                tiles,
-                tile_index,
-                sample_weight,
-                candidates,
-                closest,
-                starts,
-                out,
-                distances,
-            )
-
-        return score
+        assert self.tile_index is not None
+        if not hasattr(self, "tiles"):
+            n_features = self.X.shape[1]
+            shape = (self.tile_index[-1], n_features, TILE_ROWS)
+            self.tiles = np.empty(shape, self.X.dtype)
+            transposed_tiles(self.X, self.starts, self.tile_index, self.tiles)
+        tiled_candidate_potentials(
+            self.tiles,
+            self.tile_index,
+            sample_weight,
+            candidates,
+            closest,
+            starts,
+            out,
+            distances,
+        )
 
     def distances_to(self, point: np.ndarray) -> np.ndarray:
         out = np.empty(self.X.shape[0])
-        distances_to_point(self.X, point, out)
+        twin = _twins_seeding.distances_to_point
+        call(distances_to_point, twin, self.X, point, out, path="seeding")
         return out
 
     def potentials(self, candidates: np.ndarray, closest: np.ndarray) -> np.ndarray:
+        """The candidates' potentials, from the kernel or the NumPy twins.
+
+        The twins (``_jit.use_twin``, on the "seeding" path) compute only the
+        distances they need, so they keep none for ``lower``.
+        """
         out = np.empty(candidates.shape[0])
-        self.score(
+        distances = self.distances[: candidates.shape[0]]
+        args = (X, w, *rest) = (
             self.X,
             self.sample_weight,
             candidates,
             closest,
             self.starts,
             out,
-            self.distances[: candidates.shape[0]],
+            distances,
         )
+        if self.tile_index is not None:
+            # Asked as the tiled kernel will be called: tiles (none made yet)
+            # and their index in place of X.
+            tiles = np.empty((0, X.shape[1], TILE_ROWS), X.dtype)
+            kernel_args = (tiles, self.tile_index, w, *rest)
+        else:
+            kernel_args = args
+        if use_twin(self.kernel, kernel_args, "seeding"):
+            with twin_timer():
+                self.twins.candidate_potentials(candidates, closest, self.starts, out)
+            self.kept = False
+        else:
+            self.score(*args)
+            self.kept = distances.shape[0] == candidates.shape[0]
         return out
 
     def lower(self, closest: np.ndarray, candidates: np.ndarray, best: int) -> None:
-        if best < self.distances.shape[0]:
+        if self.kept:
             # float32 -> float64 is exact: the same values update_closest computes.
             np.minimum(closest, self.distances[best], out=closest)
         else:
-            update_closest(self.X, candidates[best : best + 1], closest)
-
-
-class _BlasScorer:
-    """Candidate scoring through BLAS (high d).
-
-    With m the data mean and c' = c - m, the squared distance is
-    ``|x - m|^2 - 2 (x . c' - m . c') + |c'|^2``: ``|x - m|^2`` is computed once
-    from direct differences, and the one BLAS product, ``x . c'``, runs on X as
-    it is (no copy), so its rounding error scales with |x| |c'| (about
-    ``d * eps * |m| * |c'|`` for data far from the origin) rather than with |x|^2
-    as in the textbook expansion.  Negative results are clipped to 0.
-
-    The rows are cut into fixed slabs, one per worker thread at a time (BLAS
-    single-threaded inside, as on Lloyd's BLAS path, so the products and hence
-    the seeds do not depend on any thread count).  Per slab, BLAS writes the
-    dot products with the L candidates in X's dtype and one Numba pass turns
-    them into potentials (``_kernels.seeding.potentials_from_dots``).  Where
-    the products take at most a quarter of X's memory (``n_candidates <= d /
-    4``) they are kept for all rows, and the chosen candidate lowers
-    ``closest`` from them without a second product.
-    """
-
-    _MIN_SLAB_ROWS = 2048
-    _MAX_SLABS = 64
-
-    def __init__(
-        self,
-        X: np.ndarray,
-        sample_weight: np.ndarray,
-        n_candidates: int,
-    ):
-        self.X, self.sample_weight = X, sample_weight
-        self.mean = X.mean(axis=0, dtype=np.float64)
-        self.row_norms = np.empty(X.shape[0])
-        distances_to_point(X, self.mean[np.newaxis].astype(X.dtype), self.row_norms)
-        n_samples = X.shape[0]
-        n_slabs = min(self._MAX_SLABS, -(-n_samples // self._MIN_SLAB_ROWS))
-        self.bounds = np.linspace(0, n_samples, n_slabs + 1).round().astype(int)
-        kept = 4 * n_candidates <= X.shape[1]
-        self.dots = np.empty((n_samples, n_candidates), X.dtype) if kept else None
-        self.partial = np.empty((n_slabs, n_candidates))
-        self.scored = None  # (offsets, norms) of the candidates in self.dots
-
-    def _expansion(self, candidates: np.ndarray):
-        """``(c' transposed in X's dtype, m . c', |c'|^2)`` for the candidates."""
-        points = candidates - self.mean
-        points_t = np.ascontiguousarray(points.T, dtype=self.X.dtype)
-        return points_t, self.mean @ points.T, np.einsum("ij,ij->i", points, points)
-
-    def _for_each_slab(self, points_t: np.ndarray, keep: bool, task) -> None:
-        """``task(slab, start, stop, dots)`` for every slab, on worker threads."""
-
-        def one_slab(slab: int) -> None:
-            start, stop = self.bounds[slab], self.bounds[slab + 1]
-            if keep:
-                dots = self.dots[start:stop]
-                np.matmul(self.X[start:stop], points_t, out=dots)
-            else:
-                dots = self.X[start:stop] @ points_t
-            task(slab, start, stop, dots)
-
-        with single_threaded_blas():
-            run_in_workers(one_slab, range(self.bounds.shape[0] - 1))
-
-    def _lower_with(self, closest: np.ndarray, candidate: np.ndarray) -> None:
-        points_t, offsets, norms = self._expansion(candidate)
-
-        def task(slab, start, stop, dots):
-            lower_from_dots(
-                dots,
-                0,
-                offsets[0],
-                norms[0],
-                self.row_norms[start:stop],
-                closest[start:stop],
-            )
-
-        self._for_each_slab(points_t, False, task)
-
-    def distances_to(self, point: np.ndarray) -> np.ndarray:
-        closest = np.full(self.X.shape[0], np.inf)
-        self._lower_with(closest, point)
-        return closest
-
-    def potentials(self, candidates: np.ndarray, closest: np.ndarray) -> np.ndarray:
-        points_t, offsets, norms = self._expansion(candidates)
-        keep = self.dots is not None and candidates.shape[0] == self.dots.shape[1]
-        partial = self.partial[:, : candidates.shape[0]]
-
-        def task(slab, start, stop, dots):
-            potentials_from_dots(
-                dots,
-                offsets,
-                norms,
-                self.row_norms[start:stop],
-                closest[start:stop],
-                self.sample_weight[start:stop],
-                partial[slab],
-            )
-
-        self._for_each_slab(points_t, keep, task)
-        self.scored = (offsets, norms) if keep else None
-        total = np.zeros(candidates.shape[0])
-        for slab in range(partial.shape[0]):  # in slab order: thread-independent
-            total += partial[slab]
-        return total
-
-    def lower(self, closest: np.ndarray, candidates: np.ndarray, best: int) -> None:
-        if self.scored is None:
-            self._lower_with(closest, candidates[best : best + 1])
-            return
-        # The scoring pass's products: the same distances, no second product.
-        offsets, norms = self.scored
-
-        def one_slab(slab: int) -> None:
-            start, stop = self.bounds[slab], self.bounds[slab + 1]
-            lower_from_dots(
-                self.dots[start:stop],
-                best,
-                offsets[best],
-                norms[best],
-                self.row_norms[start:stop],
-                closest[start:stop],
-            )
-
-        run_in_workers(one_slab, range(self.bounds.shape[0] - 1))
+            point = candidates[best : best + 1]
+            twin = self.twins.update_closest
+            call(update_closest, twin, self.X, point, closest, path="seeding")
 
 
 def _kmeans_plusplus(
@@ -358,7 +260,12 @@ def _kmeans_plusplus(
     for c in range(1, n_clusters):
         # Draw candidates with probability proportional to w * D(x)^2.
         thresholds = random_state.uniform(size=n_local_trials) * potential
-        draw_candidates(weights64, closest, thresholds, candidate_ids)
+        call(
+            draw_candidates,
+            _twins_seeding.draw_candidates,
+            *(weights64, closest, thresholds, candidate_ids),
+            path="seeding",
+        )
         candidates = np.ascontiguousarray(X[candidate_ids])
         potentials = scorer.potentials(candidates, closest)
         best = int(np.argmin(potentials))

@@ -10,7 +10,7 @@ Rows are handled in tiles transposed to features x rows
 vectorise; each distance is still summed in feature order and equals
 ``squared_distance``.  Wide rows can be transposed once for the whole seeding
 (``transposed_tiles``).  For high d, when that copy is not allowed,
-``init._BlasScorer`` has BLAS compute the dot products and
+``init_blas.BlasScorer`` has BLAS compute the dot products and
 ``potentials_from_dots`` / ``lower_from_dots`` finish them in one pass each.
 """
 

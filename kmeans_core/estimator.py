@@ -31,6 +31,7 @@ from ._validation import (
 )
 from .base import ParamsMixin
 from .drivers import RunResult, assign_labels, auto_algorithm, inertia_of, row_kernels
+from .drivers.first_use import lloyd_twins_instead
 from .exceptions import convergence_warning, not_fitted_error
 from .init import initial_centers
 from .runs import fit_kmeans, resolve_n_init, scaled_tolerance
@@ -195,6 +196,8 @@ class KMeans(ParamsMixin):
             algorithm = auto_algorithm(
                 self.n_clusters, n_features, n_samples, X.dtype.itemsize
             )
+            if lloyd_twins_instead(X, self.n_clusters, algorithm):
+                algorithm = "lloyd"  # the same result, without a compile first
         if algorithm != "lloyd" and self.n_clusters == 1:
             warnings.warn(
                 f"algorithm={algorithm!r} doesn't make sense for a single cluster. "

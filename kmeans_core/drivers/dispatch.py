@@ -233,6 +233,12 @@ def auto_algorithm(
     All of them give identical results.  Yinyang's group bounds take n x
     ``yinyang_group_count(k)`` values; past ``YINYANG_MAX_BOUND_BYTES`` it
     gives way to Hamerly (two bounds per row).
+
+    On first use, ``KMeans`` may run Lloyd instead of the Hamerly or Yinyang
+    chosen here (``first_use.lloyd_twins_instead``): while their kernels are
+    neither compiled nor cached, Lloyd's BLAS passes run through NumPy twins
+    at once, where the pruned kernels would first compile for 15-20 s.  The
+    result is the same; only the time and ``n_distance_evaluations_`` differ.
     """
     if not pruning_uses_gemm(n_clusters, n_features):
         return "lloyd"

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._blocks import block_starts
-from .._jit import announce, compiled_for
+from .._jit import announce, compiled_for, twins_would_run
 from .._kernels.elkan import elkan_assign_accumulate
 from .._kernels.hamerly import hamerly_assign_accumulate
 from .._kernels.lloyd import argmin_accumulate_from_dots
@@ -30,6 +30,36 @@ COMPILE_SECONDS = {
     "hamerly": 12.0,
     "yinyang": 14.0,
 }
+
+
+#: The kernel that stands for each pruned algorithm's path (``announce_fit``).
+PRUNED_KERNELS = {
+    "elkan": elkan_assign_accumulate,
+    "hamerly": hamerly_assign_accumulate,
+    "yinyang": yinyang_search_accumulate,
+}
+
+
+def lloyd_twins_instead(X: np.ndarray, n_clusters: int, algorithm: str) -> bool:
+    """Whether ``algorithm="auto"`` runs Lloyd through its NumPy twins instead.
+
+    True when ``algorithm`` (auto's choice) is a pruned one whose kernels are
+    neither compiled in this process nor cached for X's dtype, while Lloyd's
+    passes go through BLAS and their twins would run (``_jit.twins_would_run``
+    on the "gemm" path).  Every algorithm returns Lloyd's exact result, so
+    this changes only the time and ``n_distance_evaluations_``: a first fit
+    in a fresh environment then runs at once, rather than after 15-20 s of
+    compiling; once the twins' budget is spent, auto runs the pruned
+    algorithm (compiled then, and cached for later processes).
+    """
+    kernel = PRUNED_KERNELS.get(algorithm)
+    return (
+        kernel is not None
+        and isinstance(X, np.ndarray)
+        and blas_applies(X, n_clusters)
+        and not compiled_for(kernel, X.dtype)
+        and twins_would_run(argmin_accumulate_from_dots, X.dtype, "gemm")
+    )
 
 
 def announce_fit(X: np.ndarray, n_clusters: int, algorithm: str) -> None:
@@ -51,6 +81,8 @@ def announce_fit(X: np.ndarray, n_clusters: int, algorithm: str) -> None:
     if algorithm == "lloyd":
         if not gemm and block_starts(n_samples, n_clusters, n_features).shape[0] == 2:
             return  # one block: the NumPy twins run until the kernels exist
+        if gemm and twins_would_run(argmin_accumulate_from_dots, X.dtype, "gemm"):
+            return  # the twins run first, and announce a compile if it comes
         path = "lloyd-gemm" if gemm else "lloyd-direct"
         direct = direct_kernels(X, n_clusters).assign_accumulate
         # The row-major kernels come bound to their margins (functools.partial).
@@ -58,10 +90,6 @@ def announce_fit(X: np.ndarray, n_clusters: int, algorithm: str) -> None:
         kernel = argmin_accumulate_from_dots if gemm else direct
     else:
         path = algorithm
-        kernel = {
-            "elkan": elkan_assign_accumulate,
-            "hamerly": hamerly_assign_accumulate,
-            "yinyang": yinyang_search_accumulate,
-        }[algorithm]
+        kernel = PRUNED_KERNELS[algorithm]
     if not compiled_for(kernel, X.dtype):
         announce(f"{path} {X.dtype}", COMPILE_SECONDS[path])

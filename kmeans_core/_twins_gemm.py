@@ -62,7 +62,8 @@ def nearest_from_dots(
         radius * center_radius + (radius + center_radius) * (radius + center_radius)
     )
     threshold = (best.astype(np.float64) + error_bound).astype(dots_t.dtype)
-    within = (scores <= threshold).astype(np.float32)
+    within = np.empty(scores.shape, dtype=np.float32)
+    np.less_equal(scores, threshold, out=within)
     # Per row: how many centers score within the margin, and (when one does)
     # which: integers below 2^24 where they are used, so exact in float32.
     count_and_index = np.stack(
@@ -100,63 +101,63 @@ def accumulate_blocks(
     sample_weight: np.ndarray,
     labels: np.ndarray,
     block_starts: np.ndarray,
-    blocks: np.ndarray,
+    first_block: int,
+    last_block: int,
+    previous_labels: np.ndarray,
     partial_sums: np.ndarray,
     partial_weights: np.ndarray,
     weighted_rows: np.ndarray | None = None,
 ) -> None:
-    """``common.sum_block`` for the given blocks: sums in row order, from 0.0.
+    """``common.accumulate_block`` for blocks ``first_block:last_block``.
 
-    IN X (n, d), sample_weight (n,), labels (n,), block_starts, blocks
-    (increasing block indices), weighted_rows (d, n) from
-    ``weighted_rows_t`` or None; OUT those blocks' entries of partial_sums
-    (n_blocks, k, d) and partial_weights (n_blocks, k).
+    Sums in row order from 0.0.  Without previous labels every cluster of
+    every block is summed; with them, only the clusters that gained or lost
+    a row in a block (the others have the same rows in the same order, so
+    the same sums), as the kernel does for wide rows.
+
+    IN X (n, d), sample_weight (n,), labels (n,), block_starts, first_block,
+    last_block, previous_labels (n,) or (0,), weighted_rows (d, n) from
+    ``weighted_rows_t`` or None; INOUT partial_sums (n_blocks, k, d) and
+    partial_weights (n_blocks, k) (those blocks' entries).
     """
-    if not blocks.shape[0]:
-        return
     n_clusters, n_features = partial_sums.shape[1:]
-    starts, stops = block_starts[blocks], block_starts[blocks + 1]
-    rows: slice | np.ndarray
-    if blocks[-1] - blocks[0] + 1 == blocks.shape[0]:  # a run of blocks
-        rows = slice(int(starts[0]), int(stops[-1]))
+    start, stop = int(block_starts[first_block]), int(block_starts[last_block])
+    n_blocks = last_block - first_block
+    sizes = np.diff(block_starts[first_block : last_block + 1])
+    local = np.repeat(np.arange(n_blocks), sizes)
+    new = labels[start:stop]
+    index = local * n_clusters + new
+    size = n_blocks * n_clusters
+    if previous_labels.shape[0] == 0:
+        rows = np.arange(start, stop)
+        redo = np.ones(size, dtype=bool)
     else:
-        spans = zip(starts, stops, strict=True)
-        rows = np.concatenate([np.arange(a, b) for a, b in spans])
-    local = np.repeat(np.arange(blocks.shape[0]), stops - starts)
-    index = local * n_clusters + labels[rows]
-    size = blocks.shape[0] * n_clusters
+        old = previous_labels[start:stop]
+        moved = np.flatnonzero(new != old)
+        if not moved.shape[0]:
+            return
+        redo = np.zeros(size, dtype=bool)
+        redo[index[moved]] = True
+        redo[local[moved] * n_clusters + np.maximum(old[moved], 0)] = True
+        # A row without a previous label (-1) puts its whole block in doubt.
+        unlabelled = local[moved[old[moved] < 0]]
+        redo.reshape(n_blocks, n_clusters)[unlabelled] = True
+        rows = start + np.flatnonzero(redo[index])
+    index = index[rows - start]
     if weighted_rows is None:
         terms = weighted_rows_t(X[rows], sample_weight[rows])
     else:
         terms = weighted_rows[:, rows]
     weights = sample_weight[rows].astype(np.float64)
-    partial_weights[blocks] = np.bincount(index, weights, size).reshape(-1, n_clusters)
+    sums = np.empty((size, n_features))
     for f in range(n_features):
-        sums = np.bincount(index, terms[f], size)
-        partial_sums[blocks, :, f] = sums.reshape(-1, n_clusters)
-
-
-def changed_blocks(
-    slab_labels: np.ndarray,
-    previous_labels: np.ndarray,
-    block_starts: np.ndarray,
-    first_block: int,
-    last_block: int,
-) -> np.ndarray:
-    """The blocks in ``first_block:last_block`` whose partial sums need summing.
-
-    All of them without previous labels; else those with a changed label
-    (``common.accumulate_block`` leaves the others, whose sums would come out
-    the same, and re-sums only some clusters of the rest, to the same sums).
-    ``slab_labels`` are the new labels of the blocks' rows.
-    """
-    blocks = np.arange(first_block, last_block)
-    if previous_labels.shape[0] == 0:
-        return blocks
-    start, stop = block_starts[first_block], block_starts[last_block]
-    moved = slab_labels != previous_labels[start:stop]
-    counts = np.add.reduceat(moved.astype(np.int64), block_starts[blocks] - start)
-    return blocks[counts > 0]
+        sums[:, f] = np.bincount(index, terms[f], size)
+    redo = redo.reshape(n_blocks, n_clusters)
+    partial_sums[first_block:last_block][redo] = sums.reshape(
+        -1, n_clusters, n_features
+    )[redo]
+    block_weights = np.bincount(index, weights, size).reshape(n_blocks, n_clusters)
+    partial_weights[first_block:last_block][redo] = block_weights[redo]
 
 
 def argmin_accumulate_from_dots(
@@ -189,15 +190,14 @@ def argmin_accumulate_from_dots(
     )
     labels[slab_start : slab_start + dots_t.shape[1]] = slab_labels
     if accumulate:
-        blocks = changed_blocks(
-            slab_labels, previous_labels, block_starts, first_block, last_block
-        )
         accumulate_blocks(
             X,
             sample_weight,
             labels,
             block_starts,
-            blocks,
+            first_block,
+            last_block,
+            previous_labels,
             partial_sums,
             partial_weights,
             weighted_rows,

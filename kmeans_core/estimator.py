@@ -30,8 +30,8 @@ from ._validation import (
     feature_names_of,
 )
 from .base import ParamsMixin
-from .drivers import RunResult, assign_labels, auto_algorithm, inertia_of, row_kernels
-from .drivers.first_use import lloyd_twins_instead
+from .drivers import RunResult, assign_labels, inertia_of, row_kernels
+from .drivers.first_use import first_fit_algorithm
 from .exceptions import convergence_warning, not_fitted_error
 from .init import initial_centers
 from .runs import fit_kmeans, resolve_n_init, scaled_tolerance
@@ -192,12 +192,7 @@ class KMeans(ParamsMixin):
     def _resolve_algorithm(self, X: np.ndarray) -> str:
         algorithm = self.algorithm
         if algorithm == "auto":
-            n_samples, n_features = X.shape
-            algorithm = auto_algorithm(
-                self.n_clusters, n_features, n_samples, X.dtype.itemsize
-            )
-            if lloyd_twins_instead(X, self.n_clusters, algorithm):
-                algorithm = "lloyd"  # the same result, without a compile first
+            algorithm = first_fit_algorithm(X, self.n_clusters)
         if algorithm != "lloyd" and self.n_clusters == 1:
             warnings.warn(
                 f"algorithm={algorithm!r} doesn't make sense for a single cluster. "

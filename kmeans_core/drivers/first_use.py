@@ -20,7 +20,7 @@ from .._kernels.elkan import elkan_assign_accumulate
 from .._kernels.hamerly import hamerly_assign_accumulate
 from .._kernels.lloyd import argmin_accumulate_from_dots
 from .._kernels.yinyang import yinyang_search_accumulate
-from .dispatch import blas_applies, direct_kernels
+from .dispatch import auto_algorithm, blas_applies, direct_kernels
 
 #: Compile seconds of a first fit's kernels, by path (see the module docstring).
 COMPILE_SECONDS = {
@@ -60,6 +60,17 @@ def lloyd_twins_instead(X: np.ndarray, n_clusters: int, algorithm: str) -> bool:
         and not compiled_for(kernel, X.dtype)
         and twins_would_run(argmin_accumulate_from_dots, X.dtype, "gemm")
     )
+
+
+def first_fit_algorithm(X: np.ndarray, n_clusters: int) -> str:
+    """What ``algorithm="auto"`` runs on X: ``auto_algorithm``'s choice, or Lloyd.
+
+    Lloyd where ``lloyd_twins_instead`` says so (the same result, without a
+    compile first).
+    """
+    n_samples, n_features = X.shape
+    algorithm = auto_algorithm(n_clusters, n_features, n_samples, X.dtype.itemsize)
+    return "lloyd" if lloyd_twins_instead(X, n_clusters, algorithm) else algorithm
 
 
 def announce_fit(X: np.ndarray, n_clusters: int, algorithm: str) -> None:

@@ -12,8 +12,9 @@ would cost to get: ``LOAD_AFTER_SECONDS`` when they are cached,
 every later process).  Fits on larger data have twins too, for k-means++ on
 many blocks (``_twins_seeding``) and for Lloyd's BLAS path and loop
 (``_twins_gemm``); each such ``call`` names its path, whose budget
-(``PATH_COMPILE_SECONDS``) is what compiling that path's kernels takes.  Like a tiered JIT, a process never spends much more than
-twice the better of the two choices.  A kernel already compiled or loaded in
+(``PATH_COMPILE_SECONDS``) is what compiling that path's kernels takes.
+Like a tiered JIT, a process never spends much more than twice the better
+of the two choices.  A kernel already compiled or loaded in
 the process is always called.  ``python -m kmeans_core.precompile`` fills the
 cache up front.
 

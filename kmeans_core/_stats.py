@@ -40,7 +40,7 @@ def data_sum(X: np.ndarray) -> float:
     """Sum of all entries of X, accumulated in float64."""
     # The kernel reads X as one flat run of values: C order only.
     if _use_kernels(X) and X.flags.c_contiguous:
-        return float(call(total_sum, _twins.total_sum, X))
+        return float(call(total_sum, _twins.total_sum, X, path="gemm"))
     return float(X.sum(dtype=np.float64))
 
 
@@ -53,9 +53,10 @@ def mean_and_variance(X: np.ndarray | CSRRows) -> tuple[np.ndarray, np.ndarray]:
     if isinstance(X, CSRRows):
         return X.mean_and_variance()
     mean, variance = np.empty(X.shape[1]), np.empty(X.shape[1])
-    if _use_kernels(X):
-        call(column_means, _twins.column_means, X, mean)
-        call(column_variances, _twins.column_variances, X, mean, variance)
+    if _use_kernels(X):  # large data: on the budget of the BLAS path's twins
+        call(column_means, _twins.column_means, X, mean, path="gemm")
+        twin = _twins.column_variances
+        call(column_variances, twin, X, mean, variance, path="gemm")
     else:
         call(column_moments_serial, _twins.column_moments_serial, X, mean, variance)
     return mean, variance

@@ -151,7 +151,8 @@ def use_twin(kernel: Any, args: Sequence[Any], path: str = "small") -> bool:
     """
     if _twins_forced:
         return True
-    if kernel.overloads or _kernels_only:
+    # A plain function in a kernel's place (a test's stand-in) is called.
+    if getattr(kernel, "overloads", True) or _kernels_only:
         return False
     ready = is_ready(kernel, args)
     budget = compile_budget(path)

@@ -184,14 +184,16 @@ class _DirectScorer:
             out,
             distances,
         )
-        if self.tile_index is not None:
-            # Asked as the tiled kernel will be called: tiles (none made yet)
-            # and their index in place of X.
-            tiles = np.empty((0, X.shape[1], TILE_ROWS), X.dtype)
-            kernel_args = (tiles, self.tile_index, w, *rest)
+        if self.tile_index is None:
+            twins = use_twin(self.kernel, args, "seeding")
         else:
-            kernel_args = args
-        if use_twin(self.kernel, kernel_args, "seeding"):
+            # Asked as the tiled kernels will be called: tiles (none made yet)
+            # and their index in place of X; the twins stand for both.
+            tiles = np.empty((0, X.shape[1], TILE_ROWS), X.dtype)
+            copy_args = (X, self.starts, self.tile_index, tiles)
+            twins = use_twin(self.kernel, (tiles, self.tile_index, w, *rest), "seeding")
+            twins = twins and use_twin(transposed_tiles, copy_args, "seeding")
+        if twins:
             with twin_timer():
                 self.twins.candidate_potentials(candidates, closest, self.starts, out)
             self.kept = False

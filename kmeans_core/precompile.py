@@ -20,6 +20,8 @@ once more in this process, which compiles whatever a worker's cache write may
 have lost (Numba's cache index is rewritten whole, so two processes adding
 entries for one function at the same moment can drop one) and checks that
 nothing is left to compile.  ``--where`` prints the cache folder.
+``--background`` (with ``--lock``) is how ``_background`` runs it: at low
+priority, removing its lock file when done.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -238,6 +241,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--where", action="store_true", help="print the cache folder and exit"
     )
     parser.add_argument("--quiet", action="store_true", help="print nothing")
+    parser.add_argument(
+        "--background",
+        action="store_true",
+        help="run at low priority (as the background compiles of ``_background``)",
+    )
+    parser.add_argument(
+        "--lock", type=Path, help="a lock file to remove when done (``_background``)"
+    )
     return parser
 
 
@@ -267,8 +278,18 @@ def main(argv: list[str] | None = None) -> int:
         if not args.quiet:
             print(line, flush=True)
 
+    if args.background:
+        # Second to the process that started it, which runs a fit meanwhile.
+        try:
+            os.nice(10)
+        except (AttributeError, OSError):
+            pass
     log(f"compiling {len(names)} workloads x {len(args.dtype)} dtypes into {where}")
-    report = precompile(names, tuple(args.dtype), args.jobs, log)
+    try:
+        report = precompile(names, tuple(args.dtype), args.jobs, log)
+    finally:
+        if args.lock is not None:
+            args.lock.unlink(missing_ok=True)
     late = sum(r["compiled"] for r in report["check"])
     total = sum(r["compiled"] for r in report["workers"]) + late
     log(
@@ -285,7 +306,8 @@ def command(argv: list[str] | None = None) -> int:
         return main(argv[1:])
     print(
         "usage: kmeans-core precompile [--all] [--only NAME ...] "
-        "[--dtype float32 float64] [--jobs N] [--where] [--quiet]",
+        "[--dtype float32 float64] [--jobs N] [--where] [--quiet] "
+        "[--background] [--lock FILE]",
         file=sys.stderr,
     )
     return 2

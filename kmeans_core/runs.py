@@ -17,7 +17,7 @@ import numpy as np
 from ._stats import mean_and_variance
 from ._validation import check_random_state
 from .drivers import DRIVERS, RunResult, run_algorithm
-from .drivers.first_use import announce_fit
+from .drivers.first_use import start_fit
 from .init import initial_centers
 
 #: Runs used by ``n_init="auto"`` for the "random" init and callables.
@@ -89,7 +89,7 @@ def fit_kmeans(
     # keep it.
     rng = check_random_state(random_state, reuse=not callable(init))
     driver = DRIVERS[run_algorithm(X, algorithm)]
-    announce_fit(X, n_clusters, run_algorithm(X, algorithm))
+    start_fit(X, n_clusters, run_algorithm(X, algorithm))
     best: RunResult | None = None
     for _ in range(n_init):
         centers = initial_centers(X, n_clusters, init, sample_weight, rng, copy_x)

@@ -8,12 +8,19 @@ assignment kernel, chosen as ``dispatch`` chooses it) and the time the path's
 kernels took to compile together on our 2-core machine, float64 and float32
 alike, from ``python -m benchmarks.startup`` (import and the whole first fit,
 k-means++ included).
+
+Where Lloyd's BLAS passes run through their NumPy twins instead, because
+their kernels are not cached yet (``_jit``), ``start_fit`` asks for those
+kernels, and for the pruned algorithm that ``algorithm="auto"`` set aside
+(``first_fit_algorithm``), in a background process (``_background``), so the
+next process loads them.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from .. import _background
 from .._blocks import block_starts
 from .._jit import announce, compiled_for, twins_would_run
 from .._kernels.elkan import elkan_assign_accumulate
@@ -70,7 +77,40 @@ def first_fit_algorithm(X: np.ndarray, n_clusters: int) -> str:
     """
     n_samples, n_features = X.shape
     algorithm = auto_algorithm(n_clusters, n_features, n_samples, X.dtype.itemsize)
-    return "lloyd" if lloyd_twins_instead(X, n_clusters, algorithm) else algorithm
+    if not lloyd_twins_instead(X, n_clusters, algorithm):
+        return algorithm
+    # Compiled in the background meanwhile, for later processes (``start_fit``).
+    _background.request(algorithm, str(X.dtype))
+    return "lloyd"
+
+
+def start_fit(X: np.ndarray, n_clusters: int, algorithm: str) -> None:
+    """Before a fit: announce a compile, or start one in the background.
+
+    A fit whose Lloyd passes run through the NumPy twins because their kernels
+    are not cached asks for them in a background process (``_background``),
+    with whatever ``first_fit_algorithm`` asked for; otherwise
+    ``announce_fit`` logs a compile that is about to happen.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features) or CSRRows
+        The validated data.
+    n_clusters : int
+        Clusters to fit.
+    algorithm : str
+        The algorithm that runs ("auto" already resolved).
+    """
+    if (
+        isinstance(X, np.ndarray)
+        and algorithm == "lloyd"
+        and blas_applies(X, n_clusters)
+        and not compiled_for(argmin_accumulate_from_dots, X.dtype)
+        and twins_would_run(argmin_accumulate_from_dots, X.dtype, "gemm")
+    ):
+        _background.request("blas", str(X.dtype))
+    _background.start()
+    announce_fit(X, n_clusters, algorithm)
 
 
 def announce_fit(X: np.ndarray, n_clusters: int, algorithm: str) -> None:

@@ -1,0 +1,145 @@
+"""Compile a fit's kernels in a background process while its NumPy twins run.
+
+A first fit on large data in a fresh environment runs through the NumPy twins
+(``_jit``, ``_twins_gemm``): it returns without waiting for the compiler, but
+it leaves nothing in the kernel cache, so the next process would run the
+slower twins again.  So when a fit runs twins in place of kernels that are not
+cached, ``start`` launches ``python -m kmeans_core.precompile --only ...
+--dtype ... --background`` once: a separate process, at low priority (nice
+10), in its own session, that compiles those paths' kernels into the cache
+that later processes load, and outlives the process that started it.
+
+* ``KMEANS_CORE_BACKGROUND_COMPILE=0`` (or ``false``, ``no``, ``off``) turns it
+  off; the test suite does, but for the test of this module.
+* A lock file in the kernel cache folder (``lock_path``) keeps processes that
+  start together (a pool of workers) from compiling the same workload each; a
+  lock older than ``STALE_LOCK_SECONDS`` belongs to a compile that died and is
+  taken over.
+* One launch per workload and dtype per process; it is logged through the
+  ``kmeans_core`` logger, and nothing is printed.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+logger = logging.getLogger("kmeans_core")
+
+#: Environment variable that turns background compiles off when "0", "false",
+#: "no" or "off".
+ENV_SWITCH = "KMEANS_CORE_BACKGROUND_COMPILE"
+
+#: A lock this old (seconds) is left from a compile that died.
+STALE_LOCK_SECONDS = 15 * 60
+
+_lock = threading.Lock()
+_requested: set[tuple[str, str]] = set()
+_launched: set[tuple[str, str]] = set()
+
+
+def enabled() -> bool:
+    """Whether background compiles may start (``ENV_SWITCH`` not set off)."""
+    value = os.environ.get(ENV_SWITCH, "1").strip().lower()
+    return value not in ("0", "false", "no", "off")
+
+
+def lock_path(workloads: tuple[str, ...], dtype: str) -> Path:
+    """The lock file of one background compile, in the kernel cache folder."""
+    from ._caching import kernel_cache_dir
+
+    _, folder = kernel_cache_dir()
+    return folder / f"background-{'+'.join(sorted(workloads))}-{dtype}.lock"
+
+
+def _take_lock(path: Path) -> bool:
+    """Create ``path`` exclusively (True), unless a live compile holds it."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.exists() and time.time() - path.stat().st_mtime > STALE_LOCK_SECONDS:
+            path.unlink(missing_ok=True)
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+    except OSError:
+        return False
+    os.close(fd)
+    return True
+
+
+def request(workload: str, dtype: str) -> None:
+    """Ask for ``workload`` (a key of ``precompile.WORKLOADS``) on ``dtype``.
+
+    Nothing starts until ``start``; a workload already launched by this
+    process is not asked again.
+    """
+    with _lock:
+        if (workload, dtype) not in _launched:
+            _requested.add((workload, dtype))
+
+
+def start() -> int | None:
+    """Launch one background compile for every requested workload, if enabled.
+
+    Returns the process id, or None when nothing was launched (nothing asked,
+    switched off, or another process holds the lock).
+    """
+    with _lock:
+        pending = sorted(_requested - _launched)
+        _requested.clear()
+        if not pending or not enabled():
+            return None
+        _launched.update(pending)
+    dtypes = {dtype for _, dtype in pending}
+    pid = None
+    for dtype in sorted(dtypes):
+        workloads = tuple(name for name, d in pending if d == dtype)
+        pid = _launch(workloads, dtype) or pid
+    return pid
+
+
+def _launch(workloads: tuple[str, ...], dtype: str) -> int | None:
+    path = lock_path(workloads, dtype)
+    if not _take_lock(path):
+        return None
+    command = [sys.executable, "-m", "kmeans_core.precompile", "--background"]
+    command += ["--only", *workloads, "--dtype", dtype, "--jobs", "1", "--quiet"]
+    command += ["--lock", str(path)]
+    try:
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+            close_fds=True,
+            env={**os.environ, ENV_SWITCH: "0"},
+        )
+    except OSError as error:
+        path.unlink(missing_ok=True)
+        logger.info("could not start a background compile: %s", error)
+        return None
+    logger.info(
+        "compiling kernels (%s, %s) in the background for later processes (pid %d)",
+        ", ".join(workloads),
+        dtype,
+        process.pid,
+    )
+    return process.pid
+
+
+def wait_for_locks(folder: Path, timeout: float) -> bool:
+    """Wait until no background-compile lock is left under ``folder``.
+
+    For benchmarks and tests that start a fresh process after one that
+    launched a background compile.  Returns False on timeout.
+    """
+    deadline = time.monotonic() + timeout
+    while any(Path(folder).rglob("background-*.lock")):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
+    return True

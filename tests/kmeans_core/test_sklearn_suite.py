@@ -56,6 +56,10 @@ def test_sklearn_kmeans_test_module(tmp_path):
             "tests.kmeans_core.sklearn_suite_plugin",
             "-p",
             "no:cacheprovider",
+            # In this process: the plugin writes one report (our pyproject's
+            # addopts would start xdist workers).
+            "-n",
+            "0",
             "-q",
             "-W",
             "ignore",

@@ -4,10 +4,12 @@ A first fit on large data in a fresh environment runs through the NumPy twins
 (``_jit``, ``_twins_gemm``): it returns without waiting for the compiler, but
 it leaves nothing in the kernel cache, so the next process would run the
 slower twins again.  So when a fit runs twins in place of kernels that are not
-cached, ``start`` launches ``python -m kmeans_core.precompile --only ...
---dtype ... --background`` once: a separate process, at low priority (nice
-10), in its own session, that compiles those paths' kernels into the cache
-that later processes load, and outlives the process that started it.
+cached, it asks for them (``request``), and when it is done (so as not to slow
+it: the compile takes a core for tens of seconds), ``start`` launches
+``python -m kmeans_core.precompile --only ... --dtype ... --background`` once:
+a separate process, at the lowest priority (nice 19), in its own session, that
+compiles those paths' kernels into the cache that later processes load, and
+outlives the process that started it.
 
 * ``KMEANS_CORE_BACKGROUND_COMPILE=0`` (or ``false``, ``no``, ``off``) turns it
   off; the test suite does, but for the test of this module.

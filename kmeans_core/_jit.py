@@ -63,6 +63,8 @@ PATH_COMPILE_SECONDS = {"seeding": 5.0, "gemm": 6.0}
 
 _lock = threading.Lock()
 _twin_seconds = 0.0
+_active_twins = 0
+_span_start = 0.0
 _kernels_only = False
 _twins_forced = False
 _in_cache: dict[tuple[Any, tuple], bool] = {}
@@ -179,14 +181,24 @@ def twins_would_run(kernel: Any, dtype: Any, path: str) -> bool:
 
 @contextmanager
 def twin_timer() -> Iterator[None]:
-    """Count the time of the ``with`` block against the twins' budget."""
-    global _twin_seconds
-    start = time.perf_counter()
+    """Count the time of the ``with`` block against the twins' budget.
+
+    Blocks that run at the same time (the BLAS path's slabs, one per worker
+    thread) count once: the budget is the wall time during which any twin
+    ran, not the sum over threads, which would spend it twice as fast.
+    """
+    global _twin_seconds, _active_twins, _span_start
+    with _lock:
+        if _active_twins == 0:
+            _span_start = time.perf_counter()
+        _active_twins += 1
     try:
         yield
     finally:
         with _lock:
-            _twin_seconds += time.perf_counter() - start
+            _active_twins -= 1
+            if _active_twins == 0:
+                _twin_seconds += time.perf_counter() - _span_start
 
 
 def call(kernel: Any, twin: Callable[..., Any], *args: Any, path: str = "small") -> Any:

@@ -281,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.background:
         # Second to the process that started it, which runs a fit meanwhile.
         try:
-            os.nice(10)
+            os.nice(19)
         except (AttributeError, OSError):
             pass
     log(f"compiling {len(names)} workloads x {len(args.dtype)} dtypes into {where}")

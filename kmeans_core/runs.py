@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ._background import start as start_background_compile
 from ._stats import mean_and_variance
 from ._validation import check_random_state
 from .drivers import DRIVERS, RunResult, run_algorithm
@@ -113,4 +114,7 @@ def fit_kmeans(
         ):
             best = result
     assert best is not None
+    # Kernels that this fit ran as NumPy twins compile now in a background
+    # process (``first_use.start_fit``), after the fit, so as not to slow it.
+    start_background_compile()
     return best

@@ -85,12 +85,13 @@ def first_fit_algorithm(X: np.ndarray, n_clusters: int) -> str:
 
 
 def start_fit(X: np.ndarray, n_clusters: int, algorithm: str) -> None:
-    """Before a fit: announce a compile, or start one in the background.
+    """Before a fit: announce a compile, or ask for one in the background.
 
     A fit whose Lloyd passes run through the NumPy twins because their kernels
-    are not cached asks for them in a background process (``_background``),
-    with whatever ``first_fit_algorithm`` asked for; otherwise
-    ``announce_fit`` logs a compile that is about to happen.
+    are not cached asks for them in a background process (``_background``;
+    ``runs.fit_kmeans`` starts it when the fit is done), with whatever
+    ``first_fit_algorithm`` asked for; ``announce_fit`` logs a compile that
+    is about to happen.
 
     Parameters
     ----------
@@ -109,7 +110,6 @@ def start_fit(X: np.ndarray, n_clusters: int, algorithm: str) -> None:
         and twins_would_run(argmin_accumulate_from_dots, X.dtype, "gemm")
     ):
         _background.request("blas", str(X.dtype))
-    _background.start()
     announce_fit(X, n_clusters, algorithm)
 
 

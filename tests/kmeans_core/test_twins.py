@@ -162,3 +162,26 @@ def test_call_runs_the_twin_until_its_budget_is_spent(monkeypatch):
     monkeypatch.setattr(_jit, "_twin_seconds", 0.0)
     assert _jit.call(kernel, twin, np.ones(3)) == "kernel"  # and kept
     assert calls == ["twin", "twin", "kernel", "kernel", "kernel"]
+
+
+def test_twins_running_at_once_count_their_wall_time_once(monkeypatch):
+    import threading
+    import time
+
+    monkeypatch.setattr(_jit, "_twin_seconds", 0.0)
+    barrier = threading.Barrier(2)
+
+    def twin_work():
+        with _jit.twin_timer():
+            barrier.wait()
+            time.sleep(0.2)
+
+    threads = [threading.Thread(target=twin_work) for _ in range(2)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - started
+    # Two threads overlapping for 0.2 s: about 0.2 s of budget, not 0.4.
+    assert 0.2 <= _jit._twin_seconds <= wall

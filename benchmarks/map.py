@@ -119,10 +119,16 @@ def _skip_big_elkan(name: str, shape: Any, dtype: str) -> bool:
     )
 
 
-def run_map(args: argparse.Namespace) -> dict[str, Any]:
-    """Measure every cell; return the JSON-ready report."""
+def run_map(args: argparse.Namespace, checkpoint: Path | None = None) -> dict[str, Any]:
+    """Measure every cell; return the JSON-ready report.
+
+    With ``checkpoint``, the report so far is written there after each cell,
+    so a run that is stopped keeps what it measured (a full map takes about
+    an hour on 2 cores).
+    """
     from benchmarks._impls import library_versions, ours, peers
     from benchmarks._machine import machine_info, measure_machine
+    from benchmarks._report import write_json
     from benchmarks._runner import compare_shape
     from benchmarks._shapes import Shape
 
@@ -163,6 +169,8 @@ def run_map(args: argparse.Namespace) -> dict[str, Any]:
                 skip=_skip_big_elkan,
             )
             report["results"][dtype].append(result)
+            if checkpoint is not None:
+                write_json(checkpoint, report)
             _log(
                 f"{dtype} d={d} k={k} n={shape.n}: "
                 f"{time.perf_counter() - started:.1f} s"
@@ -193,7 +201,10 @@ def main(argv: list[str] | None = None, *, reexec: bool = False) -> int:
     from benchmarks._report import write_json
 
     started = time.perf_counter()
-    report = run_map(args)
+    args.out.mkdir(parents=True, exist_ok=True)
+    checkpoint = args.out / "map.partial.json"
+    report = run_map(args, checkpoint)
+    checkpoint.unlink(missing_ok=True)
     markdown = _map_report.map_markdown(report)
     report["markdown"] = markdown
     print(markdown)

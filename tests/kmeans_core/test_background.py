@@ -17,27 +17,21 @@ import pytest
 
 from kmeans_core import _background
 
+from .child_processes import COMPILE_COUNTER, env_with
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 #: Child code: a default fit of 3000 x 32, k=16, float32 (Lloyd's BLAS path,
 #: where the twins run while the kernels are not cached); prints what Numba
 #: compiled of ours and the fit, and logs to stderr.
-FIT_CODE = """
+FIT_CODE = (
+    """
 import json, logging, sys
 import numpy as np
-from numba.core import event
 logging.basicConfig(level=logging.INFO, stream=sys.stderr)
-compiled = []
-
-class Counter(event.Listener):
-    def on_start(self, ev):
-        pass
-
-    def on_end(self, ev):
-        func = ev.data["dispatcher"].py_func
-        compiled.append(func.__module__ + "." + func.__qualname__)
-
-event.register("numba:compile", Counter())
+"""
+    + COMPILE_COUNTER
+    + """
 from kmeans_core import KMeans, _jit
 if "--kernels" in sys.argv:
     _jit.always_kernels()
@@ -52,6 +46,7 @@ print(json.dumps({
     "n_iter": model.n_iter_,
 }))
 """
+)
 
 
 def _fit(env: dict[str, str], *flags: str) -> tuple[dict, str]:
@@ -71,12 +66,7 @@ def _fit(env: dict[str, str], *flags: str) -> tuple[dict, str]:
 @pytest.mark.slow
 def test_first_fit_on_twins_fills_the_cache_for_the_next_process(tmp_path):
     cache = tmp_path / "cache"
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("NUMBA_CACHE_DIR", "KMEANS_CORE_CACHE_DIR", "XDG_CACHE_HOME")
-    }
-    env.update(KMEANS_CORE_CACHE_DIR=str(cache), KMEANS_CORE_BACKGROUND_COMPILE="1")
+    env = env_with(KMEANS_CORE_CACHE_DIR=str(cache), KMEANS_CORE_BACKGROUND_COMPILE="1")
     first, log = _fit(env)
     assert "in the background" in log, log
     # The fit itself ran on the twins: none of Lloyd's BLAS-path kernels compiled.

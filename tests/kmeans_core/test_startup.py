@@ -16,24 +16,18 @@ from pathlib import Path
 
 import pytest
 
+from .child_processes import COMPILE_COUNTER, env_with
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 #: Child code: fit 200 x 3 (k=5, float64), predict; print compiles and results.
-FIT_CODE = """
+FIT_CODE = (
+    """
 import json, sys
 import numpy as np
-from numba.core import event
-compiled = []
-
-class Counter(event.Listener):
-    def on_start(self, ev):
-        pass
-
-    def on_end(self, ev):
-        func = ev.data["dispatcher"].py_func
-        compiled.append(func.__module__ + "." + func.__qualname__)
-
-event.register("numba:compile", Counter())
+"""
+    + COMPILE_COUNTER
+    + """
 from kmeans_core import KMeans, _caching, _jit
 if "--kernels" in sys.argv:
     _jit.always_kernels()
@@ -50,16 +44,10 @@ print(json.dumps({
     "n_iter": model.n_iter_,
 }))
 """
+)
 
 
-def _env(**values: str) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("NUMBA_CACHE_DIR", "KMEANS_CORE_CACHE_DIR", "XDG_CACHE_HOME")
-    }
-    env.update(values)
-    return env
+_env = env_with
 
 
 def _run(args: list[str], env: dict[str, str], cwd: Path = REPO_ROOT) -> str:

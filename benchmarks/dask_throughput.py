@@ -62,8 +62,10 @@ def main() -> None:
     import dask.array as da
     from distributed import Client, LocalCluster
 
-    from kmeans_core import KMeans
+    from kmeans_core import KMeans, _jit
     from kmeans_core.dask import KMeans as DaskKMeans
+
+    _jit.always_kernels()  # the compiled kernels, not their first-use twins
 
     warnings.simplefilter("ignore")  # fixed-iteration fits do not converge
     X = make_data(args.n, args.d, args.k)

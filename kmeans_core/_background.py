@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import os
+import site
 import subprocess
 import sys
 import threading
@@ -118,7 +119,7 @@ def _launch(workloads: tuple[str, ...], dtype: str) -> int | None:
             stderr=subprocess.DEVNULL,
             start_new_session=True,
             close_fds=True,
-            env={**os.environ, ENV_SWITCH: "0"},
+            env=_child_environment(),
         )
     except OSError as error:
         path.unlink(missing_ok=True)
@@ -131,6 +132,22 @@ def _launch(workloads: tuple[str, ...], dtype: str) -> int | None:
         process.pid,
     )
     return process.pid
+
+
+def _child_environment() -> dict[str, str]:
+    """This environment, the switch off, and this kmeans_core first on the path.
+
+    The child must import the same kmeans_core as this process, which may have
+    found it through a path added at run time rather than the installation.
+    """
+    env = {**os.environ, ENV_SWITCH: "0"}
+    package_root = Path(__file__).resolve().parent.parent
+    installed = [*site.getsitepackages(), site.getusersitepackages()]
+    if package_root in {Path(p).resolve() for p in installed}:
+        return env  # an installed package: the child finds it the same way
+    path = os.environ.get("PYTHONPATH", "")
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(package_root), path) if p)
+    return env
 
 
 def wait_for_locks(folder: Path, timeout: float) -> bool:

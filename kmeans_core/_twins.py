@@ -38,7 +38,7 @@ def _running_total(values: np.ndarray) -> float:
     return 0.0 + float(np.cumsum(values)[-1]) if values.shape[0] else 0.0
 
 
-def _squared_distances(X: np.ndarray, points: np.ndarray) -> np.ndarray:
+def squared_distances(X: np.ndarray, points: np.ndarray) -> np.ndarray:
     """(n, m) squared distances from the rows of X to ``points``, in X's dtype."""
     out = np.subtract.outer(X[:, 0], points[:, 0])
     np.multiply(out, out, out=out)
@@ -50,7 +50,7 @@ def _squared_distances(X: np.ndarray, points: np.ndarray) -> np.ndarray:
     return out
 
 
-def _squared_distances_to_labels(
+def squared_distances_to_labels(
     X: np.ndarray, centers: np.ndarray, labels: np.ndarray
 ) -> np.ndarray:
     """Squared distance from each row to its own center, in X's dtype."""
@@ -143,7 +143,7 @@ def kmeans_plusplus_serial(
     """
     n_samples = X.shape[0]
     weights = sample_weight.astype(np.float64)
-    closest = _squared_distances(X, X[first : first + 1])[:, 0].astype(np.float64)
+    closest = squared_distances(X, X[first : first + 1])[:, 0].astype(np.float64)
     centers[0] = X[first]
     indices[0] = first
     potential = _running_total(weights * closest)
@@ -154,7 +154,7 @@ def kmeans_plusplus_serial(
         thresholds = uniforms[c - 1] * potential
         candidates = np.searchsorted(running, thresholds, side="left")
         np.minimum(candidates, n_samples - 1, out=candidates)
-        distances = _squared_distances(X, X[candidates]).astype(np.float64)
+        distances = squared_distances(X, X[candidates]).astype(np.float64)
         scores = weights[:, None] * np.minimum(distances, closest[:, None])
         potentials = 0.0 + np.cumsum(scores, axis=0)[-1]
         best = int(np.argmin(potentials))
@@ -179,7 +179,7 @@ def relocate_empty_clusters(
     empty = np.flatnonzero(weights == 0.0)
     if not empty.shape[0]:
         return 0
-    distances = _squared_distances_to_labels(X, centers_old, labels)
+    distances = squared_distances_to_labels(X, centers_old, labels)
     if not distances.any():
         return 0  # every point on its center: nothing moves (as the kernel)
     farthest = np.argsort(-distances.astype(np.float64), kind="stable")
@@ -195,8 +195,33 @@ def relocate_empty_clusters(
     return int(empty.shape[0])
 
 
+def weighted_rows_t(X: np.ndarray, sample_weight: np.ndarray) -> np.ndarray:
+    """``w * x`` in float64, features x rows: the terms of the per-cluster sums."""
+    return np.ascontiguousarray(
+        (X.astype(np.float64) * sample_weight.astype(np.float64)[:, np.newaxis]).T
+    )
+
+
+def finish_centers(
+    sums: np.ndarray,
+    weights: np.ndarray,
+    centers_old: np.ndarray,
+    centers_new: np.ndarray,
+    center_shift: np.ndarray,
+) -> None:
+    """Twin of ``common.finish_centers``: true divisions, shifts in feature order."""
+    filled = weights > 0.0
+    centers_new[:] = centers_old
+    centers_new[filled] = sums[filled] / weights[filled, np.newaxis]
+    shift = np.zeros(weights.shape[0])
+    for f in range(sums.shape[1]):
+        diff = centers_new[:, f].astype(np.float64) - centers_old[:, f]
+        shift += diff * diff
+    np.sqrt(shift, out=center_shift)
+
+
 def _assign(X: np.ndarray, centers: np.ndarray) -> np.ndarray:
-    return np.argmin(_squared_distances(X, centers), axis=1).astype(np.int32)
+    return np.argmin(squared_distances(X, centers), axis=1).astype(np.int32)
 
 
 def assign_nearest(
@@ -211,7 +236,7 @@ def assign_nearest(
     IN X (n, d), centers (k, d), block_starts; OUT labels (n,) int32,
     min_sq_dist (n,) in X's dtype.
     """
-    distances = _squared_distances(X, centers)
+    distances = squared_distances(X, centers)
     labels[:] = np.argmin(distances, axis=1)
     min_sq_dist[:] = distances[np.arange(X.shape[0]), labels]
 
@@ -224,7 +249,7 @@ def weighted_inertia(
     block_starts: np.ndarray,
 ) -> float:
     """Twin of ``common.weighted_inertia``: per-block sums, added in block order."""
-    distances = _squared_distances_to_labels(X, centers, labels).astype(np.float64)
+    distances = squared_distances_to_labels(X, centers, labels).astype(np.float64)
     terms = sample_weight * distances
     total = 0.0
     for start, stop in zip(block_starts[:-1], block_starts[1:], strict=True):
@@ -234,7 +259,7 @@ def weighted_inertia(
 
 def pairwise_euclidean(X: np.ndarray, centers: np.ndarray, out: np.ndarray) -> None:
     """Twin of ``distances.pairwise_euclidean``: ``out`` (n, k) in X's dtype."""
-    np.sqrt(_squared_distances(X, centers), out=out)
+    np.sqrt(squared_distances(X, centers), out=out)
 
 
 def lloyd_serial(
@@ -252,9 +277,11 @@ def lloyd_serial(
     """
     n_clusters, n_features = centers.shape
     weights_x = sample_weight.astype(np.float64)
-    weighted_rows = (X.astype(np.float64) * weights_x[:, None]).T.copy()
+    weighted_rows = weighted_rows_t(X, sample_weight)
     labels_old = np.full(X.shape[0], -1, dtype=np.int32)
     sums = np.empty((n_clusters, n_features))
+    centers_new = np.empty_like(centers)
+    shift = np.empty(n_clusters)
     strict = converged = False
     n_iter = 0
     while n_iter < max_iter:
@@ -267,15 +294,7 @@ def lloyd_serial(
                 labels, weights=weighted_rows[f], minlength=n_clusters
             )
         relocate_empty_clusters(X, weights_x, centers, labels, sums, weights)
-        # ``common.finish_centers``: means (true division), each center's shift.
-        centers_new = centers.copy()
-        filled = weights > 0.0
-        centers_new[filled] = sums[filled] / weights[filled, None]
-        shift = np.zeros(n_clusters)
-        for f in range(n_features):
-            diff = centers_new[:, f].astype(np.float64) - centers[:, f]
-            shift += diff * diff
-        shift = np.sqrt(shift)
+        finish_centers(sums, weights, centers, centers_new, shift)
         centers[:] = centers_new
         if np.array_equal(labels, labels_old):
             strict = converged = True
@@ -286,6 +305,6 @@ def lloyd_serial(
         labels_old[:] = labels
     if not strict:
         labels[:] = _assign(X, centers)
-    distances = _squared_distances_to_labels(X, centers, labels).astype(np.float64)
+    distances = squared_distances_to_labels(X, centers, labels).astype(np.float64)
     inertia = _running_total(sample_weight * distances)
     return n_iter, converged, inertia

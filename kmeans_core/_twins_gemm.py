@@ -16,6 +16,8 @@ on the "gemm" path until that time is spent.
   candidates, as the kernel settles them.  Per-block sums come from
   ``np.bincount`` over the index ``block * k + label``, which adds each row in
   row order from 0.0, as ``common.accumulate_row`` does.
+* ``finish_centers`` and ``weighted_rows_t`` are ``_twins``' (the small-data
+  run uses them too).
 * ``distances_to_reference`` is the one exception: its kernel may reorder its
   sum (``SCORE_FASTMATH``), so the twin's radii agree to rounding only.  They
   only scale the error margins, and the labels stay exact either way.
@@ -25,20 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
-
-def squared_distances_of_pairs(
-    X: np.ndarray, rows: np.ndarray, centers: np.ndarray, columns: np.ndarray
-) -> np.ndarray:
-    """``squared_distance(X, rows[p], centers, columns[p])`` for every pair p.
-
-    Summed over the features in index order, in X's dtype.
-    """
-    x, c = X[rows], centers[columns]
-    out = np.zeros(rows.shape[0], dtype=X.dtype)
-    for f in range(X.shape[1]):
-        diff = x[:, f] - c[:, f]
-        out += diff * diff
-    return out
+from ._twins import squared_distances_to_labels, weighted_rows_t
 
 
 def nearest_from_dots(
@@ -79,21 +68,14 @@ def nearest_from_dots(
         candidates = within[:, doubtful] > 0.0
         columns, which = np.nonzero(candidates)
         exact = np.full((n_clusters, doubtful.shape[0]), np.inf, dtype=X.dtype)
-        exact[columns, which] = squared_distances_of_pairs(
-            X, slab_start + doubtful[which], centers, columns
+        exact[columns, which] = squared_distances_to_labels(
+            X[slab_start + doubtful[which]], centers, columns
         )
         settled = np.argmin(exact, axis=0)
         finite = exact[settled, np.arange(doubtful.shape[0])] < np.inf
         by_score = np.argmin(scores[:, doubtful], axis=0)
         labels[doubtful] = np.where(finite, settled, by_score)
     return labels
-
-
-def weighted_rows_t(X: np.ndarray, sample_weight: np.ndarray) -> np.ndarray:
-    """``w * x`` in float64, features x rows: the terms of the partial sums."""
-    return np.ascontiguousarray(
-        (X.astype(np.float64) * sample_weight.astype(np.float64)[:, np.newaxis]).T
-    )
 
 
 def accumulate_blocks(
@@ -237,24 +219,6 @@ def reduce_block_partials(
     for b in range(partial_sums.shape[0]):
         sums += partial_sums[b]
         weights += partial_weights[b]
-
-
-def finish_centers(
-    sums: np.ndarray,
-    weights: np.ndarray,
-    centers_old: np.ndarray,
-    centers_new: np.ndarray,
-    center_shift: np.ndarray,
-) -> None:
-    """Twin of ``common.finish_centers``: true divisions, shifts in feature order."""
-    filled = weights > 0.0
-    centers_new[:] = centers_old
-    centers_new[filled] = sums[filled] / weights[filled, np.newaxis]
-    shift = np.zeros(weights.shape[0])
-    for f in range(sums.shape[1]):
-        diff = centers_new[:, f].astype(np.float64) - centers_old[:, f]
-        shift += diff * diff
-    np.sqrt(shift, out=center_shift)
 
 
 def update_previous_labels(labels: np.ndarray, previous: np.ndarray) -> int:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._twins_gemm import squared_distances_of_pairs
+from ._twins import squared_distances, squared_distances_to_labels
 
 #: A candidate whose share of rows in doubt is above this gets every row's
 #: distance by whole columns (three passes per feature) rather than by
@@ -33,26 +33,12 @@ from ._twins_gemm import squared_distances_of_pairs
 _WHOLE_COLUMNS_SHARE = 0.25
 
 
-def exact_distances(X: np.ndarray, points: np.ndarray) -> np.ndarray:
-    """(m, n) squared distances from ``points`` to the rows of X, X's dtype.
-
-    Summed over features in index order from 0, as ``squared_distances_in_tile``.
-    """
-    out = np.zeros((points.shape[0], X.shape[0]), dtype=X.dtype)
-    diff = np.empty_like(out)
-    for f in range(X.shape[1]):
-        np.subtract(X[:, f], points[:, f, np.newaxis], out=diff)
-        np.multiply(diff, diff, out=diff)
-        out += diff
-    return out
-
-
 def distances_to_point(X: np.ndarray, point: np.ndarray, out: np.ndarray) -> None:
     """Twin of ``seeding.distances_to_point``.
 
     IN X (n, d), point (1, d); OUT out (n,) float64.
     """
-    out[:] = exact_distances(X, point)[0]
+    out[:] = squared_distances(X, point)[:, 0]
 
 
 def draw_candidates(
@@ -98,7 +84,7 @@ def candidate_potentials(
     IN X, sample_weight, candidates (L, d), closest, block_starts; OUT out
     (L,) float64, distances (L, n) or (0, n) in X's dtype.
     """
-    exact = exact_distances(X, candidates)
+    exact = squared_distances(X, candidates).T  # (L, n)
     if distances.shape[0]:
         distances[:] = exact
     weights = sample_weight.astype(np.float64)
@@ -153,8 +139,8 @@ class SeedingTwins:
                 diff = self.columns[f] - point[f]
                 whole += diff * diff
             return whole[rows].astype(np.float64)
-        columns = np.zeros(rows.shape[0], dtype=np.int64)
-        pairs = squared_distances_of_pairs(self.X, rows, point[np.newaxis], columns)
+        nearest = np.zeros(rows.shape[0], dtype=np.intp)
+        pairs = squared_distances_to_labels(self.X[rows], point[np.newaxis], nearest)
         return pairs.astype(np.float64)
 
     def candidate_potentials(

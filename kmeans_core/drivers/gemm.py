@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .. import _twins_gemm
+from .. import _twins, _twins_gemm
 from .._config import GEMM_SLAB_BYTES
 from .._jit import call
 from .._kernels.lloyd import argmin_accumulate_from_dots, distances_to_reference
@@ -92,7 +92,7 @@ class Workspace:
         """
         with self._lock:
             if self._weighted_rows is None:
-                self._weighted_rows = _twins_gemm.weighted_rows_t(X, sample_weight)
+                self._weighted_rows = _twins.weighted_rows_t(X, sample_weight)
             return self._weighted_rows
 
 

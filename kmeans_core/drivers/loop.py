@@ -78,7 +78,7 @@ def update_centers(
         else:
             kernels.relocate(*args)
     finish = (ws.sums, ws.weights, centers, centers_new, ws.center_shift)
-    call(finish_centers, _twins_gemm.finish_centers, *finish, path="gemm")
+    call(finish_centers, _twins.finish_centers, *finish, path="gemm")
 
 
 def run(

@@ -132,7 +132,7 @@ def test_gemm_twins_equal_their_kernels(seed, dtype, threads, numba_threads):
     assert np.array_equal(relocated[0][1], relocated[1][1])
     assert np.array_equal(relocated[0][2], relocated[1][2])
     finished = []
-    for finish_twin in (finish_centers, _twins_gemm.finish_centers):
+    for finish_twin in (finish_centers, _twins.finish_centers):
         sums_k, weights_k = reduced[0][0], reduced[0][1]  # one weight is zero
         new, shift = np.empty_like(centers), np.empty(k)
         finish_twin(sums_k, weights_k, centers, new, shift)

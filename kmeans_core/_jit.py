@@ -151,18 +151,39 @@ def use_twin(kernel: Any, args: Sequence[Any], path: str = "small") -> bool:
     types; a new dtype then compiles just that kernel), nor after
     ``always_kernels``; always within ``forced(True)``.
     """
-    if _twins_forced:
-        return True
-    # A plain function in a kernel's place (a test's stand-in) is called.
-    if getattr(kernel, "overloads", True) or _kernels_only:
-        return False
+    settled = _settled_without_budget(kernel)
+    if settled is not None:
+        return settled
     ready = is_ready(kernel, args)
-    budget = compile_budget(path)
-    if _twin_seconds < (LOAD_AFTER_SECONDS if ready else budget):
+    if _within_budget(ready, path):
         return True
     if not ready:
+        budget = compile_budget(path)
         announce(f"first use ({path})", max(budget, FIRST_USE_COMPILE_SECONDS))
     return False
+
+
+def _settled_without_budget(kernel: Any) -> bool | None:
+    """The twin (True) or the kernel (False) where no budget needs asking.
+
+    The twin within ``forced(True)``; the kernel once it is compiled or
+    loaded in this process, after ``always_kernels``, or when a plain
+    function stands in its place (a test's stand-in).  None otherwise.
+    """
+    if _twins_forced:
+        return True
+    if getattr(kernel, "overloads", True) or _kernels_only:
+        return False
+    return None
+
+
+def _within_budget(ready: bool, path: str) -> bool:
+    """Whether the twins' time so far leaves room for another twin call.
+
+    ``LOAD_AFTER_SECONDS`` when the kernel is cached (``ready``), else what
+    compiling ``path``'s kernels would take (``compile_budget``).
+    """
+    return _twin_seconds < (LOAD_AFTER_SECONDS if ready else compile_budget(path))
 
 
 def twins_would_run(kernel: Any, dtype: Any, path: str) -> bool:
@@ -171,12 +192,10 @@ def twins_would_run(kernel: Any, dtype: Any, path: str) -> bool:
     ``use_twin``'s answer before the arguments exist: whether the kernel is
     cached is judged by ``compiled_for`` (any signature on ``dtype`` data).
     """
-    if _twins_forced:
-        return True
-    if kernel.overloads or _kernels_only:
-        return False
-    cached = compiled_for(kernel, dtype)
-    return _twin_seconds < (LOAD_AFTER_SECONDS if cached else compile_budget(path))
+    settled = _settled_without_budget(kernel)
+    if settled is not None:
+        return settled
+    return _within_budget(compiled_for(kernel, dtype), path)
 
 
 @contextmanager

@@ -127,6 +127,7 @@ class _DirectScorer:
         )
         self.score = self.kernel
         self.tile_index: np.ndarray | None = None
+        self.tiles: np.ndarray | None = None  # X tile by tile, made on first use
         if tiled and self.kernel is candidate_potentials:
             self.kernel = tiled_candidate_potentials
             self.tile_index = tile_starts(self.starts, TILE_ROWS)
@@ -145,7 +146,7 @@ class _DirectScorer:
         and X's size in memory, until seeding ends.  Same outputs.
         """
         assert self.tile_index is not None
-        if not hasattr(self, "tiles"):
+        if self.tiles is None:
             n_features = self.X.shape[1]
             shape = (self.tile_index[-1], n_features, TILE_ROWS)
             self.tiles = np.empty(shape, self.X.dtype)

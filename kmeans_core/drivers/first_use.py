@@ -62,10 +62,20 @@ def lloyd_twins_instead(X: np.ndarray, n_clusters: int, algorithm: str) -> bool:
     kernel = PRUNED_KERNELS.get(algorithm)
     return (
         kernel is not None
-        and isinstance(X, np.ndarray)
-        and blas_applies(X, n_clusters)
+        and blas_pass_on_twins(X, n_clusters)
         and not compiled_for(kernel, X.dtype)
-        and twins_would_run(argmin_accumulate_from_dots, X.dtype, "gemm")
+    )
+
+
+def blas_pass_on_twins(X: np.ndarray, n_clusters: int) -> bool:
+    """Whether Lloyd's passes on X would go through BLAS and run on NumPy twins.
+
+    Dense rows on the BLAS path (``dispatch.blas_applies``) whose kernel
+    ``argmin_accumulate_from_dots`` the "gemm" budget still lets the twins
+    stand in for (``_jit.twins_would_run``).
+    """
+    return blas_applies(X, n_clusters) and twins_would_run(
+        argmin_accumulate_from_dots, X.dtype, "gemm"
     )
 
 
@@ -103,11 +113,9 @@ def start_fit(X: np.ndarray, n_clusters: int, algorithm: str) -> None:
         The algorithm that runs ("auto" already resolved).
     """
     if (
-        isinstance(X, np.ndarray)
-        and algorithm == "lloyd"
-        and blas_applies(X, n_clusters)
+        algorithm == "lloyd"
+        and blas_pass_on_twins(X, n_clusters)
         and not compiled_for(argmin_accumulate_from_dots, X.dtype)
-        and twins_would_run(argmin_accumulate_from_dots, X.dtype, "gemm")
     ):
         _background.request("blas", str(X.dtype))
     announce_fit(X, n_clusters, algorithm)
@@ -132,7 +140,7 @@ def announce_fit(X: np.ndarray, n_clusters: int, algorithm: str) -> None:
     if algorithm == "lloyd":
         if not gemm and block_starts(n_samples, n_clusters, n_features).shape[0] == 2:
             return  # one block: the NumPy twins run until the kernels exist
-        if gemm and twins_would_run(argmin_accumulate_from_dots, X.dtype, "gemm"):
+        if blas_pass_on_twins(X, n_clusters):
             return  # the twins run first, and announce a compile if it comes
         path = "lloyd-gemm" if gemm else "lloyd-direct"
         direct = direct_kernels(X, n_clusters).assign_accumulate

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 #: Child code that records the name of every function Numba compiles, in the
 #: list ``compiled``; put it before ``import kmeans_core``.
@@ -31,3 +34,20 @@ def env_with(**values: str) -> dict[str, str]:
     }
     env.update(values)
     return env
+
+
+def run_python(
+    args: list[str], env: dict[str, str], cwd: Path, timeout: float = 900
+) -> subprocess.CompletedProcess:
+    """``python ARGS`` in a fresh interpreter; asserts it succeeded (stderr shown)."""
+    proc = subprocess.run(
+        [sys.executable, *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    return proc

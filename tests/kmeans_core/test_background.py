@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from kmeans_core import _background
 
-from .child_processes import COMPILE_COUNTER, env_with
+from .child_processes import COMPILE_COUNTER, env_with, run_python
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -50,16 +48,7 @@ print(json.dumps({
 
 
 def _fit(env: dict[str, str], *flags: str) -> tuple[dict, str]:
-    proc = subprocess.run(
-        [sys.executable, "-c", FIT_CODE, *flags],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr[-4000:]
+    proc = run_python(["-c", FIT_CODE, *flags], env, REPO_ROOT, timeout=600)
     return json.loads(proc.stdout.strip().splitlines()[-1]), proc.stderr
 
 

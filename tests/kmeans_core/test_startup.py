@@ -10,13 +10,11 @@ import json
 import os
 import shutil
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from .child_processes import COMPILE_COUNTER, env_with
+from .child_processes import COMPILE_COUNTER, env_with, run_python
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -51,17 +49,7 @@ _env = env_with
 
 
 def _run(args: list[str], env: dict[str, str], cwd: Path = REPO_ROOT) -> str:
-    proc = subprocess.run(
-        [sys.executable, *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr[-4000:]
-    return proc.stdout
+    return run_python(args, env, cwd).stdout
 
 
 def _fit(env: dict[str, str], *flags: str, cwd: Path = REPO_ROOT) -> dict:

@@ -42,7 +42,11 @@ logger = logging.getLogger("kmeans_core")
 COMPILE_AFTER_SECONDS = 2.0
 
 #: The same, when the kernels are in the disk cache: about what loading the
-#: first kernels costs a process (0.3-0.4 s of CPU on our machine).
+#: first kernels costs a process (0.3-0.4 s of CPU on our machine).  For the
+#: small-data path only: on the larger paths ("gemm", "seeding") the twins take
+#: several times the kernels' time, so a cached kernel is loaded at once (a warm
+#: process ran 0.2-0.3 s slower on issue 22's two large cases with this budget
+#: there too, ``python -m benchmarks.startup --cases 1 2``).
 LOAD_AFTER_SECONDS = 0.3
 
 #: Compiles expected to take less than this are not announced.
@@ -180,10 +184,13 @@ def _settled_without_budget(kernel: Any) -> bool | None:
 def _within_budget(ready: bool, path: str) -> bool:
     """Whether the twins' time so far leaves room for another twin call.
 
-    ``LOAD_AFTER_SECONDS`` when the kernel is cached (``ready``), else what
-    compiling ``path``'s kernels would take (``compile_budget``).
+    ``LOAD_AFTER_SECONDS`` when the kernel is cached (``ready``) on the
+    small-data path, none on the others, else what compiling ``path``'s
+    kernels would take (``compile_budget``).
     """
-    return _twin_seconds < (LOAD_AFTER_SECONDS if ready else compile_budget(path))
+    if ready:
+        return path == "small" and _twin_seconds < LOAD_AFTER_SECONDS
+    return _twin_seconds < compile_budget(path)
 
 
 def twins_would_run(kernel: Any, dtype: Any, path: str) -> bool:

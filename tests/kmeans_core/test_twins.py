@@ -164,6 +164,31 @@ def test_call_runs_the_twin_until_its_budget_is_spent(monkeypatch):
     assert calls == ["twin", "twin", "kernel", "kernel", "kernel"]
 
 
+def test_a_cached_kernel_on_a_large_data_path_is_loaded_at_once(monkeypatch):
+    calls = []
+
+    class Kernel:
+        overloads: dict = {}
+
+        def __call__(self, *args):
+            calls.append("kernel")
+            return "kernel"
+
+    def twin(*args):
+        calls.append("twin")
+        return "twin"
+
+    cached = True
+    monkeypatch.setattr(_jit, "_cached", lambda kernel, signature: cached)
+    monkeypatch.setattr(_jit, "_twin_seconds", 0.0)
+    assert _jit.call(Kernel(), twin, np.ones(3), path="small") == "twin"
+    assert _jit.call(Kernel(), twin, np.ones(3), path="gemm") == "kernel"
+    assert _jit.call(Kernel(), twin, np.ones(3), path="seeding") == "kernel"
+    cached = False  # not cached: the twins run within the path's budget
+    assert _jit.call(Kernel(), twin, np.ones(3), path="gemm") == "twin"
+    assert calls == ["twin", "kernel", "kernel", "twin"]
+
+
 def test_twins_running_at_once_count_their_wall_time_once(monkeypatch):
     import threading
     import time

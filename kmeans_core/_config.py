@@ -51,6 +51,9 @@ TILE_ROWS: int = 64
 #: the generic kernels were as fast or faster in our measurements.
 MAX_UNROLLED_FEATURES: int = 8
 
+#: Bytes of one tile's dot products in the dot-product direct kernels
+#: (``_kernels/dots.py``): small enough to stay in L1/L2 with the tile's rows.
+DOT_TILE_BYTES: int = 64 * 2**10
 #: Bytes of the distance buffer per GEMM slab in the high-dimensional path.
 GEMM_SLAB_BYTES: int = 2 * 2**20
 

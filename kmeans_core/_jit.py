@@ -205,6 +205,20 @@ def twins_would_run(kernel: Any, dtype: Any, path: str) -> bool:
     return _within_budget(compiled_for(kernel, dtype), path)
 
 
+def pending(kernel: Any, dtype: Any) -> bool:
+    """Whether calling ``kernel`` on ``dtype`` data now would compile it first.
+
+    False once it is compiled or loaded in this process, after
+    ``always_kernels`` or within ``forced(False)``, or when it is cached on
+    disk for that dtype (``compiled_for``); True within ``forced(True)``,
+    where only the twins run.
+    """
+    settled = _settled_without_budget(kernel)
+    if settled is not None:
+        return settled
+    return not compiled_for(kernel, dtype)
+
+
 @contextmanager
 def twin_timer() -> Iterator[None]:
     """Count the time of the ``with`` block against the twins' budget.

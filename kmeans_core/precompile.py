@@ -9,7 +9,7 @@ process then loads the kernels instead of compiling them.
 * the common paths (the default): a fit on small data (one block, the path of
   a few hundred rows), the direct Lloyd path (the generic kernels, and those
   compiled per number of features for d = 1 to 8, and the row-major ones for
-  d >= 16 with few clusters), Lloyd's BLAS path, each
+  d >= 16 with few clusters, and the dot-product ones), Lloyd's BLAS path, each
   algorithm ("elkan", "hamerly", "yinyang", on both of their paths),
   k-means++ on each of its scorers, ``predict``, ``transform`` and ``score``;
 * ``--all`` adds ``MiniBatchKMeans``, fits with ``copy_x=False``, and the
@@ -76,8 +76,19 @@ def _rows(dtype: str) -> None:
     _fit_and_use(_data(5000, 40, dtype), 4, algorithm="lloyd")
 
 
-def _blas(dtype: str) -> None:
+def _dots(dtype: str) -> None:
+    # d >= 16 past a few clusters: the dot-product direct kernels.
     _fit_and_use(_data(4000, 32, dtype), 40, algorithm="lloyd")
+
+
+def _blas(dtype: str) -> None:
+    # Lloyd's BLAS path, which also stands in while the dot-product kernels
+    # compile (``dispatch.dots_wait_for_compile``): forced, as float64 never
+    # picks it on its own.
+    from .drivers.dispatch import lloyd_pass_forced
+
+    with lloyd_pass_forced("blas"):
+        _fit_and_use(_data(4000, 32, dtype), 40, algorithm="lloyd")
 
 
 def _algorithm(name: str) -> Callable[[str], None]:
@@ -114,6 +125,7 @@ WORKLOADS: dict[str, Callable[[str], None]] = {
     "direct": _direct,
     **{f"d{d}": _per_d(d) for d in range(1, 9)},
     "rows": _rows,
+    "dots": _dots,
     "blas": _blas,
     "elkan": _algorithm("elkan"),
     "hamerly": _algorithm("hamerly"),
@@ -124,7 +136,7 @@ WORKLOADS: dict[str, Callable[[str], None]] = {
 }
 
 #: The workloads run without ``--all``.
-COMMON = ("small", "direct", *(f"d{d}" for d in range(1, 9)), "rows", "blas")
+COMMON = ("small", "direct", *(f"d{d}" for d in range(1, 9)), "rows", "dots", "blas")
 COMMON += ("elkan",)
 COMMON += ("hamerly", "yinyang")
 

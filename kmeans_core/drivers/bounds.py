@@ -82,7 +82,7 @@ class BoundedSteps:
     """
 
     @staticmethod
-    def uses_gemm(n_clusters: int, n_features: int, dtype: np.dtype) -> bool:
+    def uses_gemm(X: np.ndarray, n_clusters: int) -> bool:
         """Whether the run's passes may go through BLAS (never, unless
         overridden)."""
         return False

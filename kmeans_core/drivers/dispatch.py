@@ -11,10 +11,13 @@ module and nothing else.
   the algorithms call these kernels through the bundle, so sparse CSR rows
   (``_sparse.CSRRows``) supply a bundle (``drivers.sparse``) rather than a
   second copy of each algorithm.
-* ``use_gemm(k, d, dtype)``: whether Lloyd's pass goes through BLAS slabs
-  (``drivers.gemm``) or the fused direct kernels (``direct_kernels``);
-  ``blas_applies(X, k)`` asks it for dense rows only, and
-  ``pruning_uses_gemm(k, d)`` the same for Hamerly's and Yinyang's passes.
+* ``lloyd_pass(k, d, dtype)``: which candidate runs Lloyd's pass, the BLAS
+  slabs (``drivers.gemm``) or one of the fused direct kernel pairs
+  (``direct_kernels``: compiled per d, tiled, row-major or dot products);
+  ``use_gemm`` says whether that is BLAS, ``blas_applies(X, k)`` asks it for
+  dense rows (and sends the pass through BLAS while the dot-product kernels
+  compile), and ``pruning_uses_gemm(k, d)`` says the same for Hamerly's and
+  Yinyang's passes.
 * ``auto_algorithm(k, d, n, itemsize)``: what ``algorithm="auto"`` runs;
   ``run_algorithm(X, algorithm)``: what actually runs on X (Lloyd's passes
   on sparse rows).
@@ -22,7 +25,8 @@ module and nothing else.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import partial
 from typing import NamedTuple
 
@@ -30,44 +34,98 @@ import numpy as np
 
 from .._blocks import block_starts
 from .._config import YINYANG_MAX_BOUND_BYTES
+from .._jit import compiled_for, pending, twins_would_run
 from .._kernels.common import relocate_empty_clusters, weighted_inertia
 from .._kernels.distances import assign_nearest, pairwise_euclidean
-from .._kernels.lloyd import lloyd_assign_accumulate
+from .._kernels.dots import dots_assign, dots_assign_accumulate
+from .._kernels.lloyd import argmin_accumulate_from_dots, lloyd_assign_accumulate
 from .._kernels.rows import rows_assign, rows_assign_accumulate, score_margin
 from .._kernels.unrolled import UNROLLED_KERNELS, unrolled_applies
 from .._sparse import CSRRows
 from . import sparse
 
+#: The candidates for Lloyd's pass on dense rows: "blas" (``drivers.gemm``)
+#: or a pair of direct kernels (``DIRECT_KERNELS``; "unrolled" for d <= 8).
+LLOYD_PASSES = ("unrolled", "tiled", "rows", "dots", "blas")
+
+_forced_pass: str | None = None
+
+
+@contextmanager
+def lloyd_pass_forced(name: str) -> Iterator[None]:
+    """Within the block, Lloyd's pass on dense rows is ``name``, whatever the shape.
+
+    For tests, ``benchmarks`` and ``precompile``, which must reach every
+    kernel on shapes of their choosing.  Every candidate gives the same
+    results, so this changes only speed.  "unrolled" is not forceable: it
+    exists only for d <= 8.
+    """
+    global _forced_pass
+    if name not in LLOYD_PASSES[1:]:
+        raise ValueError(
+            f"cannot force Lloyd's pass {name!r}: one of {LLOYD_PASSES[1:]}"
+        )
+    saved, _forced_pass = _forced_pass, name
+    try:
+        yield
+    finally:
+        _forced_pass = saved
+
+
+def lloyd_pass(n_clusters: int, n_features: int, dtype: np.dtype = np.float64) -> str:
+    """The fastest candidate for Lloyd's pass on this shape (``LLOYD_PASSES``).
+
+    Measured with ``python -m benchmarks.lloyd_passes`` (one fused pass over
+    16 MiB of float32 or 32 MiB of float64 blobs, best of 5, 2-core AMD EPYC
+    Zen 3 with AVX2, numpy 2.4 on OpenBLAS, numba 0.68), in ms:
+
+    =========  =====  =====  =====  =====  ===========  ==================
+    float32    tiled  rows   dots   blas   sklearn      fastest of ours
+    =========  =====  =====  =====  =====  ===========  ==================
+    16 x 8     9.37   7.72   6.33   7.53   5.33         dots
+    16 x 128   56.8   67.2   37.7   27.5   33.0         blas
+    32 x 4     6.61   3.35   3.80   7.84   3.53         rows
+    32 x 64    25.7   25.3   11.5   16.7   11.7         dots
+    32 x 256   76.1   82.4   45.7   33.9   35.7         blas
+    64 x 8     10.0   3.26   3.70   6.39   3.42         rows
+    64 x 64    26.5   18.2   10.8   16.5   10.7         dots
+    128 x 128  39.0   30.7   14.3   18.6   14.1         dots
+    256 x 256  61.7   58.5   23.6   29.6   22.0         dots
+    512 x 1024 209    246    99.3   87.2   88.0         blas
+    =========  =====  =====  =====  =====  ===========  ==================
+
+    In float64 the dot-product kernels were at most 1.01x BLAS in every cell
+    (d = 16 to 512, k = 2 to 1024) and 0.74x at d=16 k=1024; the row-major
+    kernels won at k <= 8 from d = 32 on (4.59 against 5.66 ms at 64 x 8).
+    So: the kernels compiled per d up to d = 8 (``unrolled_applies``), the
+    tiled kernels up to d = 15, then BLAS in float32 where k is large for d
+    (k >= 128 below d = 32, k >= 256 below d = 128, k >= 1024 beyond), the
+    row-major kernels for k <= 8 from d = 32 on, and the dot-product kernels
+    everywhere else.  The BLAS path's slabs win only where k is large enough
+    for BLAS to run near its peak; the earlier rule (BLAS from k = 8 in
+    float32 and k = 16 in float64 from d = 16, measured on an older machine
+    against the tiled and row-major kernels only) lost 1.3-4x to the direct
+    kernels on both AMD machines of issue 21.  ``lloyd_pass_forced`` overrides
+    the choice.
+    """
+    if _forced_pass is not None:
+        return _forced_pass
+    if unrolled_applies(n_features):
+        return "unrolled"
+    if n_features < 16:
+        return "tiled"
+    if np.dtype(dtype) == np.float32:
+        blas_from = 128 if n_features < 32 else 256 if n_features < 128 else 1024
+        if n_clusters >= blas_from:
+            return "blas"
+    if n_features >= 32 and n_clusters <= 8:
+        return "rows"
+    return "dots"
+
 
 def use_gemm(n_clusters: int, n_features: int, dtype: np.dtype = np.float64) -> bool:
-    """Whether Lloyd's pass goes through BLAS slabs (``drivers.gemm``).
-
-    The direct kernels spend 2-3 vector operations per (sample, center,
-    feature); BLAS spends one at close to its peak but pays a pass over the
-    dot products.  One fused pass, single thread, CPU time (ms), at 16 MiB of
-    float32 (n = 2^22 / d), tiled / row-major / BLAS:
-
-    ======  =====================  =====================  ====================
-    d       k = 4                  k = 8                  k = 16
-    ======  =====================  =====================  ====================
-    16      12.3 / 9.4 / 9.3       16.4 / 14.0 / 11.1     24.3 / 25.6 / 16.9
-    32      10.5 / 7.3 / 7.3       13.7 / 11.6 / 8.4      19.5 / 20.3 / 12.2
-    64      9.5 / 5.4 / 5.6        12.1 / 8.6 / 6.8       17.7 / 15.7 / 15.4
-    128     8.3 / 4.5 / 5.0        10.5 / 6.9 / 6.0       15.9 / 12.5 / 8.7
-    512     15.3 / 5.7 / 5.6       20.2 / 7.5 / 7.1       --
-    ======  =====================  =====================  ====================
-
-    and BLAS at 0.6-0.7 of the tiled kernel for k = 32 and 64 at d = 16 to 512.
-    In float64 BLAS wins later: row-major / BLAS 9.0 / 10.9 at d=32 k=4, 11.8
-    / 17.2 at d=64 k=8, 19.7 / 17.6 at d=128 k=16, and BLAS 25.7 against the
-    tiled 34.8 at d=16 k=16.  So BLAS from d = 16 and k = 8 in float32, k = 16
-    in float64 (``python`` scratch timing of the three kernels on
-    ``benchmarks._shapes.make_data`` data; the transposed copy of X that the
-    BLAS path keeps is made once per fit and not counted).
-    """
-    if n_features < 16:
-        return False
-    return n_clusters >= (8 if np.dtype(dtype) == np.float32 else 16)
+    """Whether Lloyd's pass through BLAS slabs is the fastest (``lloyd_pass``)."""
+    return lloyd_pass(n_clusters, n_features, dtype) == "blas"
 
 
 def pruning_uses_gemm(n_clusters: int, n_features: int) -> bool:
@@ -92,39 +150,37 @@ class DirectKernels(NamedTuple):
     assign: Callable
 
 
-def rows_kernels_apply(n_clusters: int, n_features: int) -> bool:
-    """Whether the row-major kernels (``_kernels/rows.py``) beat the tiled ones.
+#: The direct kernels that serve any d, by ``lloyd_pass``'s name.
+DIRECT_KERNELS = {
+    "tiled": DirectKernels(lloyd_assign_accumulate, assign_nearest),
+    "dots": DirectKernels(dots_assign_accumulate, dots_assign),
+}
 
-    They skip the tile transpose, which costs one scalar copy per value of X
-    whatever k is, and score k centers per row instead, vectorised along the
-    features: they pay off where d is large and k small.  One fused pass,
-    single thread, CPU time (so other load on the 2-core machine counts less),
-    rows / tiled, float32: 0.55 at d=128 k=4, 0.59 at d=64 k=4, 0.72 at d=32
-    k=4, 0.43 at d=512 k=8, 0.79-0.86 at d=128 k=16, but 1.04-1.08 at d=32
-    k=16 and 0.92 at d=16 k=8 (float64 0.55, 0.75 and 0.90 at d=128 k=4, d=128
-    k=16, d=32 k=16); 0.77 at d=16 k=4.  Where BLAS wins (``use_gemm``), the
-    direct kernels only serve the passes that do not go through it.
-    """
-    return n_features >= 16 and n_clusters <= 16
+
+def direct_kernel_name(n_clusters: int, n_features: int, dtype: np.dtype) -> str:
+    """Which direct kernels serve this shape: ``lloyd_pass``'s choice, and
+    "dots" where that is BLAS (for the passes that do not go through BLAS:
+    ``predict`` on new data, the pruned algorithms' direct passes)."""
+    name = lloyd_pass(n_clusters, n_features, dtype)
+    return "dots" if name == "blas" else name
 
 
 def direct_kernels(X: np.ndarray, n_clusters: int) -> DirectKernels:
     """The fastest exact direct kernels for data like ``X`` and ``n_clusters``.
 
-    The unrolled kernels (``_kernels/unrolled.py``) where ``unrolled_applies``
-    says so (d <= 8), the row-major kernels where ``rows_kernels_apply`` says
-    so, the generic tiled kernels otherwise.  All give bit-identical results.
+    See ``lloyd_pass``.  All give bit-identical results.
     """
     n_features = X.shape[1]
-    if unrolled_applies(n_features):
+    name = direct_kernel_name(n_clusters, n_features, X.dtype)
+    if name == "unrolled":
         return DirectKernels(*UNROLLED_KERNELS[n_features])
-    if rows_kernels_apply(n_clusters, n_features):
+    if name == "rows":
         relative, absolute = score_margin(X.dtype, n_features)
         return DirectKernels(
             partial(rows_assign_accumulate, relative=relative, absolute=absolute),
             partial(rows_assign, relative=relative, absolute=absolute),
         )
-    return DirectKernels(lloyd_assign_accumulate, assign_nearest)
+    return DIRECT_KERNELS[name]
 
 
 class RowKernels(NamedTuple):
@@ -188,8 +244,38 @@ def row_kernels(X: np.ndarray | CSRRows, n_clusters: int) -> RowKernels:
 
 
 def blas_applies(X: np.ndarray | CSRRows, n_clusters: int) -> bool:
-    """Whether Lloyd's pass on X goes through BLAS: dense rows and ``use_gemm``."""
-    return isinstance(X, np.ndarray) and use_gemm(n_clusters, X.shape[1], X.dtype)
+    """Whether Lloyd's pass on X goes through BLAS.
+
+    Dense rows, where ``use_gemm`` says so, or where the dot-product kernels
+    would serve but are not compiled yet (``dots_wait_for_compile``).
+    """
+    return isinstance(X, np.ndarray) and (
+        use_gemm(n_clusters, X.shape[1], X.dtype)
+        or dots_wait_for_compile(X, n_clusters)
+    )
+
+
+def dots_wait_for_compile(X: np.ndarray, n_clusters: int) -> bool:
+    """Whether Lloyd's pass goes through BLAS while the dot-product kernels compile.
+
+    Both find the labels from the same dot products with the same exact
+    re-check, so they give the same results.  The BLAS path has NumPy twins
+    (``_twins_gemm``) that run at once in a fresh environment; the
+    dot-product kernels would first compile for several seconds.  So while
+    ``dots_assign_accumulate`` is neither compiled in this process nor cached
+    on disk for X's dtype, and the BLAS path's kernel is cached or its twins
+    would run (``_jit.twins_would_run``), Lloyd takes the BLAS path; a fit
+    that does asks for the dot-product kernels in a background process
+    (``first_use.start_fit``), and once they are cached the next fit uses
+    them.
+    """
+    if direct_kernel_name(n_clusters, X.shape[1], X.dtype) != "dots":
+        return False
+    if _forced_pass is not None or not pending(dots_assign_accumulate, X.dtype):
+        return False
+    return compiled_for(argmin_accumulate_from_dots, X.dtype) or twins_would_run(
+        argmin_accumulate_from_dots, X.dtype, "gemm"
+    )
 
 
 def run_algorithm(X: np.ndarray | CSRRows, algorithm: str) -> str:

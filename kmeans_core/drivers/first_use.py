@@ -27,7 +27,12 @@ from .._kernels.elkan import elkan_assign_accumulate
 from .._kernels.hamerly import hamerly_assign_accumulate
 from .._kernels.lloyd import argmin_accumulate_from_dots
 from .._kernels.yinyang import yinyang_search_accumulate
-from .dispatch import auto_algorithm, blas_applies, direct_kernels
+from .dispatch import (
+    auto_algorithm,
+    blas_applies,
+    direct_kernels,
+    dots_wait_for_compile,
+)
 
 #: Compile seconds of a first fit's kernels, by path (see the module docstring).
 COMPILE_SECONDS = {
@@ -98,7 +103,9 @@ def start_fit(X: np.ndarray, n_clusters: int, algorithm: str) -> None:
     """Before a fit: announce a compile, or ask for one in the background.
 
     A fit whose Lloyd passes run through the NumPy twins because their kernels
-    are not cached asks for them in a background process (``_background``;
+    are not cached, or through BLAS because the dot-product kernels are not
+    (``dispatch.dots_wait_for_compile``), asks for those kernels in a
+    background process (``_background``;
     ``runs.fit_kmeans`` starts it when the fit is done), with whatever
     ``first_fit_algorithm`` asked for; ``announce_fit`` logs a compile that
     is about to happen.
@@ -112,12 +119,13 @@ def start_fit(X: np.ndarray, n_clusters: int, algorithm: str) -> None:
     algorithm : str
         The algorithm that runs ("auto" already resolved).
     """
-    if (
-        algorithm == "lloyd"
-        and blas_pass_on_twins(X, n_clusters)
-        and not compiled_for(argmin_accumulate_from_dots, X.dtype)
-    ):
-        _background.request("blas", str(X.dtype))
+    if algorithm == "lloyd" and isinstance(X, np.ndarray):
+        if dots_wait_for_compile(X, n_clusters):
+            _background.request("dots", str(X.dtype))
+        elif blas_pass_on_twins(X, n_clusters) and not compiled_for(
+            argmin_accumulate_from_dots, X.dtype
+        ):
+            _background.request("blas", str(X.dtype))
     announce_fit(X, n_clusters, algorithm)
 
 

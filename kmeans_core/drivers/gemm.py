@@ -24,7 +24,7 @@ from .._jit import call
 from .._kernels.lloyd import argmin_accumulate_from_dots, distances_to_reference
 from .._stats import mean_and_variance
 from .._threads import run_in_workers, single_threaded_blas
-from .dispatch import blas_applies, row_kernels
+from .dispatch import row_kernels
 
 
 def gemm_reference(X: np.ndarray) -> np.ndarray:
@@ -60,7 +60,10 @@ class Workspace:
         self.sums = np.empty((n_clusters, n_features))
         self.weights = np.empty(n_clusters)
         self.center_shift = np.empty(n_clusters)
-        self.gemm = blas_applies(X, n_clusters)
+        # A reference point is given for runs whose passes go through BLAS
+        # (``loop.run``: Lloyd's ``dispatch.blas_applies``, the pruned
+        # variants' ``pruning_uses_gemm``); they need the slabs and radii.
+        self.gemm = reference is not None
         self.reference = reference
         # The labels that the partial sums were last computed for, when the
         # caller keeps them (``loop.run`` does): blocks whose labels did not
@@ -72,14 +75,13 @@ class Workspace:
         self.rows_t: np.ndarray | None = None
         if self.gemm:
             self.slabs = slab_bounds(self.starts, n_clusters, X.dtype.itemsize)
-            if reference is not None:
-                self.row_radius = np.empty(n_samples)
-                call(
-                    distances_to_reference,
-                    _twins_gemm.distances_to_reference,
-                    *(X, reference, self.row_radius),
-                    path="gemm",
-                )
+            self.row_radius = np.empty(n_samples)
+            call(
+                distances_to_reference,
+                _twins_gemm.distances_to_reference,
+                *(X, reference, self.row_radius),
+                path="gemm",
+            )
         self._weighted_rows: np.ndarray | None = None
         self._lock = threading.Lock()
 

@@ -37,8 +37,8 @@ class HamerlySteps(BoundedSteps):
     """
 
     @staticmethod
-    def uses_gemm(n_clusters: int, n_features: int, dtype: np.dtype) -> bool:
-        return pruning_uses_gemm(n_clusters, n_features)
+    def uses_gemm(X: np.ndarray, n_clusters: int) -> bool:
+        return pruning_uses_gemm(n_clusters, X.shape[1])
 
     _shift_bounds = staticmethod(hamerly_shift_bounds)
 

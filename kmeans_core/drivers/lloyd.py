@@ -15,7 +15,7 @@ from .. import _twins
 from .._blocks import block_starts
 from .._jit import call
 from .._kernels.small import lloyd_serial
-from .dispatch import blas_applies, row_kernels, use_gemm
+from .dispatch import blas_applies, row_kernels
 from .gemm import Workspace, assign_with_gemm
 from .loop import RunResult, run
 
@@ -24,8 +24,8 @@ class LloydSteps:
     """Exhaustive assignment: the fused direct kernel or the GEMM path."""
 
     @staticmethod
-    def uses_gemm(n_clusters: int, n_features: int, dtype: np.dtype) -> bool:
-        return use_gemm(n_clusters, n_features, dtype)
+    def uses_gemm(X: np.ndarray, n_clusters: int) -> bool:
+        return blas_applies(X, n_clusters)
 
     def __init__(
         self, X: np.ndarray, sample_weight: np.ndarray, n_clusters: int, ws: Workspace

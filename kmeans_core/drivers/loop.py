@@ -103,9 +103,7 @@ def run(
     """
     n_samples, n_features = X.shape
     n_clusters = centers_init.shape[0]
-    gemm = row_kernels(X, n_clusters).dense and steps_class.uses_gemm(
-        n_clusters, n_features, X.dtype
-    )
+    gemm = row_kernels(X, n_clusters).dense and steps_class.uses_gemm(X, n_clusters)
     reference = gemm_reference(X) if gemm else None
     ws = Workspace(X, n_clusters, reference)
     ws.gemm = gemm

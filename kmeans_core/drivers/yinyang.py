@@ -45,8 +45,8 @@ class YinyangSteps(BoundedSteps):
     """
 
     @staticmethod
-    def uses_gemm(n_clusters: int, n_features: int, dtype: np.dtype) -> bool:
-        return pruning_uses_gemm(n_clusters, n_features)
+    def uses_gemm(X: np.ndarray, n_clusters: int) -> bool:
+        return pruning_uses_gemm(n_clusters, X.shape[1])
 
     def __init__(
         self, X: np.ndarray, sample_weight: np.ndarray, n_clusters: int, ws: Workspace

@@ -18,3 +18,20 @@ def fused_pass(kernel, X, weights, centers, starts):
     sum_weights = np.full((n_blocks, n_clusters), np.nan)
     kernel(X, weights, centers, starts, labels, sums, sum_weights)
     return labels, sums, sum_weights
+
+
+def near_tie_data(n, d, k, dtype, seed):
+    """``(X, centers)``: rows on the perpendicular bisector of two centers, up
+    to float noise, a third of ordinary rows, and a duplicated center (exact
+    ties, which go to index 0)."""
+    rng = np.random.default_rng(seed)
+    centers = rng.normal(size=(k, d))
+    centers[k - 1] = centers[0]  # an exact duplicate: ties go to index 0
+    mid = 0.5 * (centers[0] + centers[1])
+    normal = rng.normal(size=(n, d))
+    normal -= np.outer(normal @ (centers[1] - centers[0]), centers[1] - centers[0]) / (
+        (centers[1] - centers[0]) @ (centers[1] - centers[0])
+    )
+    X = mid + normal * 0.1
+    X[: n // 3] = rng.normal(size=(n // 3, d))  # ordinary rows too
+    return X.astype(dtype), centers.astype(dtype)

@@ -21,7 +21,6 @@ from kmeans_core.drivers import (
     Workspace,
     gemm_reference,
     pruning_uses_gemm,
-    use_gemm,
 )
 from kmeans_core.drivers.elkan import ElkanSteps
 from kmeans_core.drivers.hamerly import HamerlySteps
@@ -120,5 +119,5 @@ def test_bounds_hold_for_computed_distances_on_blas_shapes(steps_class, dtype, o
     # k >= 32 and d >= 16: Hamerly and Yinyang mix BLAS passes (bounds from the
     # expanded form, widened by its error bound) with direct searches.
     X, centers = _blobs(2000, 16, 40, dtype, seed=1, offset=offset)
-    assert use_gemm(40, 16)
+    assert pruning_uses_gemm(40, 16)
     _check_whole_run(steps_class, X, centers)

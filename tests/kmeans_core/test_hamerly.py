@@ -15,9 +15,9 @@ import pytest
 from kmeans_core.drivers import (
     Workspace,
     gemm_reference,
+    pruning_uses_gemm,
     run_hamerly,
     run_lloyd,
-    use_gemm,
 )
 from kmeans_core.drivers import hamerly as hamerly_driver
 from kmeans_core.drivers.hamerly import HamerlySteps
@@ -31,7 +31,7 @@ DTYPES = [np.float64, np.float32]
 @pytest.mark.parametrize("offset", [0.0, 300.0])
 def test_blas_pass_sets_exact_labels_and_valid_bounds(dtype, offset):
     X, centers, w = _data(3000, 24, 48, dtype, seed=1, offset=offset, duplicates=True)
-    assert use_gemm(48, 24)
+    assert pruning_uses_gemm(48, 24)
     ws = Workspace(X, 48, gemm_reference(X))
     steps = HamerlySteps(X, w, 48, ws)
     labels = np.empty(len(X), dtype=np.int32)

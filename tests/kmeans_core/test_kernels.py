@@ -41,13 +41,14 @@ from kmeans_core.drivers import (
     DirectKernels,
     Workspace,
     direct_kernels,
+    dispatch,
     gemm_reference,
     loop,
+    pruning_uses_gemm,
     run_elkan,
     run_hamerly,
     run_lloyd,
     run_yinyang,
-    use_gemm,
 )
 from kmeans_core.drivers.gemm import assign_with_gemm
 from kmeans_core.init import _kmeans_plusplus
@@ -119,7 +120,6 @@ def test_fused_assign_accumulate_matches_reference(shape, dtype, weighted):
 @pytest.mark.parametrize("shape", [(3000, 16, 32), (700, 64, 100), (50, 40, 33)])
 @pytest.mark.parametrize("offset", [0.0, 1000.0])
 def test_gemm_path_matches_reference(shape, dtype, offset):
-    assert use_gemm(shape[2], shape[1])
     X, centers, w = _data(*shape, dtype, weighted=True)
     # Far from the origin the slabs are centred on the mean; near it, the
     # products use X as it is.  Both must hold up.
@@ -164,7 +164,6 @@ def test_gemm_path_labels_equal_the_direct_kernels_ties_included(
     centers = centers + dtype(offset)
     centers[2] = centers[1]
     centers[-1] = centers[5]
-    assert use_gemm(n_clusters, d)
     ws = Workspace(X, n_clusters, gemm_reference(X))
     labels = np.empty(n, dtype=np.int32)
     assign_with_gemm(X, w, centers, ws, labels, False)
@@ -764,7 +763,7 @@ def test_direct_kernels_dispatch_on_row_width(n_features, dtype, unrolled):
     chosen = direct_kernels(np.zeros((3, n_features), dtype=dtype), 16)
     if unrolled:
         assert chosen == UNROLLED_KERNELS[n_features]
-    else:
+    else:  # up to d = 15; from d = 16 on, see test_lloyd_pass_dispatch
         assert chosen == (lloyd_assign_accumulate, assign_nearest)
 
 
@@ -961,7 +960,8 @@ def test_copy_x_false_iterates_without_the_transposed_copy(monkeypatch, driver, 
     X, centers, w = _data(4000, 24, 48, dtype, seed=9, weighted=True)
     X = X + dtype(50.0)
     centers = centers + dtype(50.0)
-    assert use_gemm(48, 24)
+    assert pruning_uses_gemm(48, 24)
+    monkeypatch.setattr(dispatch, "_forced_pass", "blas")  # Lloyd through BLAS too
     copies = []
 
     def counting(X, reference, centred, out):

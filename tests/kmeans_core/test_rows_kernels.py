@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kmeans_core import KMeans, reference
+from kmeans_core import reference
 from kmeans_core._blocks import block_starts
 from kmeans_core._kernels.distances import assign_nearest
 from kmeans_core._kernels.lloyd import lloyd_assign_accumulate
@@ -20,9 +20,8 @@ from kmeans_core._kernels.rows import (
     rows_assign_accumulate,
     score_margin,
 )
-from kmeans_core.drivers import direct_kernels, dispatch
 
-from .kernel_outputs import fused_pass
+from .kernel_outputs import fused_pass, near_tie_data
 
 DTYPES = [np.float32, np.float64]
 RTOL = {np.float32: 1e-4, np.float64: 1e-7}
@@ -37,22 +36,6 @@ def _rows_pass(X, w, centers, starts):
         rows_assign_accumulate(*args, relative, absolute)
 
     return fused_pass(kernel, X, w, centers, starts)
-
-
-def _near_tie_data(n, d, k, dtype, seed):
-    """Rows on the perpendicular bisector of two centers, up to float noise,
-    plus duplicated centers (exact ties)."""
-    rng = np.random.default_rng(seed)
-    centers = rng.normal(size=(k, d))
-    centers[k - 1] = centers[0]  # an exact duplicate: ties go to index 0
-    mid = 0.5 * (centers[0] + centers[1])
-    normal = rng.normal(size=(n, d))
-    normal -= np.outer(normal @ (centers[1] - centers[0]), centers[1] - centers[0]) / (
-        (centers[1] - centers[0]) @ (centers[1] - centers[0])
-    )
-    X = mid + normal * 0.1
-    X[: n // 3] = rng.normal(size=(n // 3, d))  # ordinary rows too
-    return X.astype(dtype), centers.astype(dtype)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -82,7 +65,7 @@ def test_fused_pass_equals_the_tiled_kernel_bit_for_bit(
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_near_ties_are_decided_exactly(dtype, seed):
     n, d, k = 2000, 48, 6
-    X, centers = _near_tie_data(n, d, k, dtype, seed)
+    X, centers = near_tie_data(n, d, k, dtype, seed)
     w = np.ones(n, dtype=dtype)
     starts = block_starts(n, k, d)
     expected = fused_pass(lloyd_assign_accumulate, X, w, centers, starts)
@@ -129,59 +112,3 @@ def test_assign_equals_the_tiled_kernel_bit_for_bit(dtype, n, d, k):
     rows_assign(X, centers, starts, labels, dist, *score_margin(X.dtype, d))
     np.testing.assert_array_equal(labels, expected_labels)
     np.testing.assert_array_equal(dist, expected_dist)
-
-
-@pytest.mark.parametrize(
-    ("n_features", "n_clusters", "rows"),
-    [
-        (16, 4, True),
-        (32, 16, True),
-        (512, 2, True),
-        (64, 17, False),
-        (15, 4, False),
-        (9, 2, False),
-    ],
-)
-def test_dispatch_picks_the_row_kernels_by_shape(n_features, n_clusters, rows):
-    """Where the direct kernels serve (``use_gemm`` decides first)."""
-    chosen = direct_kernels(np.zeros((3, n_features), np.float32), n_clusters)
-    kernel = getattr(chosen.assign_accumulate, "func", chosen.assign_accumulate)
-    assert (kernel is rows_assign_accumulate) == rows
-
-
-@pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("algorithm", ["lloyd", "elkan", "hamerly", "yinyang"])
-def test_whole_fits_do_not_depend_on_the_direct_kernel(monkeypatch, dtype, algorithm):
-    """The same fit with the row kernels and with the tiled ones: same bits."""
-    rng = np.random.default_rng(5)
-    X = (rng.normal(size=(6000, 40)) + rng.integers(0, 4, (6000, 1))).astype(dtype)
-    init = X[:6].copy()
-    assert dispatch.rows_kernels_apply(6, 40)
-    fits = []
-    for use_rows in (True, False):
-        monkeypatch.setattr(dispatch, "rows_kernels_apply", lambda k, d, r=use_rows: r)
-        km = KMeans(6, init=init, n_init=1, algorithm=algorithm, max_iter=50, tol=0)
-        fits.append(km.fit(X))
-        assert (km.predict(X) == km.labels_).all()
-    np.testing.assert_array_equal(fits[0].labels_, fits[1].labels_)
-    np.testing.assert_array_equal(fits[0].cluster_centers_, fits[1].cluster_centers_)
-    assert fits[0].n_iter_ == fits[1].n_iter_
-    assert fits[0].inertia_ == fits[1].inertia_
-
-
-@pytest.mark.parametrize(
-    ("n_clusters", "n_features", "dtype", "gemm"),
-    [
-        (8, 16, np.float32, True),
-        (7, 16, np.float32, False),
-        (8, 16, np.float64, False),
-        (16, 16, np.float64, True),
-        (1024, 15, np.float32, False),
-    ],
-)
-def test_lloyd_takes_the_blas_path_from_the_measured_crossover(
-    n_clusters, n_features, dtype, gemm
-):
-    assert dispatch.use_gemm(n_clusters, n_features, dtype) == gemm
-    # The pruned variants keep the range where their BLAS passes were measured.
-    assert not dispatch.pruning_uses_gemm(min(n_clusters, 31), n_features)

@@ -20,7 +20,6 @@ from kmeans_core.drivers import (
     pruning_uses_gemm,
     run_lloyd,
     run_yinyang,
-    use_gemm,
 )
 from kmeans_core.drivers import yinyang as yinyang_driver
 from kmeans_core.drivers.loop import run
@@ -80,7 +79,7 @@ def _steps(X, centers, w):
 @pytest.mark.parametrize("offset", [0.0, 300.0])
 def test_blas_pass_sets_exact_labels_and_valid_bounds(dtype, offset):
     X, centers, w = _data(3000, 24, 48, dtype, seed=1, offset=offset, duplicates=True)
-    assert use_gemm(48, 24)
+    assert pruning_uses_gemm(48, 24)
     steps = _steps(X, centers, w)
     labels = np.empty(len(X), dtype=np.int32)
     steps.start(centers, labels)
@@ -217,7 +216,7 @@ def test_blas_passes_over_rows_in_doubt_equal_lloyd(monkeypatch, dtype, full_sha
             made.append(self)
 
     X, centers, w = _data(4000, 20, 64, dtype, seed=3, offset=50.0, duplicates=True)
-    assert use_gemm(64, 20)
+    assert pruning_uses_gemm(64, 20)
     lloyd = run_lloyd(X, w, centers, max_iter=60, tol=0.0)
     yinyang = run(Recorded, X, w, centers, max_iter=60, tol=0.0)
     np.testing.assert_array_equal(yinyang.labels, lloyd.labels)

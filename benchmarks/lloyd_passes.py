@@ -1,0 +1,197 @@
+"""Lloyd's pass through each candidate kernel: ``python -m benchmarks.lloyd_passes``.
+
+The evidence behind ``drivers.dispatch``: one fused assign-and-accumulate
+pass over X (the work of one Lloyd iteration) through each kernel that can do
+it for mid and high d, on the map's data (overlapping blobs of about 16 MiB
+in float32, at least 10,000 rows; ``benchmarks.map``):
+
+* ``tiled``: ``lloyd.lloyd_assign_accumulate`` (differences, tile transposed);
+* ``rows``: ``rows.rows_assign_accumulate`` (differences, rows as stored);
+* ``dots``: ``dots.dots_assign_accumulate`` (dot products, one fused pass);
+* ``blas``: the BLAS slabs (``drivers.gemm.assign_with_gemm``, from the
+  transposed copy of X that a fit keeps; the copy is not timed);
+* ``sklearn``: scikit-learn's own Lloyd pass (``lloyd_iter_chunked_dense``,
+  BLAS limited to one thread as its ``fit`` does), when installed.
+
+Best of ``--repeats`` calls per kernel, the kernels taking turns, after one
+warm-up call each, so the compile is not timed.  Every cell checks that our
+candidates return the same labels and sums bit for bit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+
+from ._shapes import Shape, make_data
+
+DEFAULT_D = [16, 32, 64, 128, 256, 512]
+DEFAULT_K = [2, 4, 8, 16, 32, 64, 128, 256, 1024]
+OURS = ["tiled", "rows", "dots", "blas"]
+
+
+def _rows_for(d: int) -> int:
+    """The map's n: X of about 16 MiB in float32, at least 10,000 rows."""
+    return max(10_000, (16 * 2**20) // (4 * d))
+
+
+def _sklearn_pass(X: np.ndarray, weights: np.ndarray, centers: np.ndarray):
+    """scikit-learn's pass on the same data, or None when it is not installed."""
+    try:
+        from sklearn.cluster._k_means_lloyd import lloyd_iter_chunked_dense
+        from threadpoolctl import ThreadpoolController
+    except ImportError:
+        return None
+    controller = ThreadpoolController()
+    k = centers.shape[0]
+    out = (
+        np.empty_like(centers),
+        np.empty(k, X.dtype),
+        np.empty(X.shape[0], np.int32),
+        np.empty(k, X.dtype),
+    )
+    import numba
+
+    n_threads = numba.get_num_threads()
+
+    def run() -> None:
+        with controller.limit(limits=1, user_api="blas"):
+            lloyd_iter_chunked_dense(
+                X, weights, centers, out[0], out[1], out[2], out[3], n_threads, True
+            )
+
+    return run
+
+
+def measure(d: int, k: int, dtype: str, repeats: int) -> dict:
+    """Time every candidate on one cell; say whether ours agree bit for bit."""
+    from kmeans_core._kernels.dots import dots_assign_accumulate
+    from kmeans_core._kernels.lloyd import lloyd_assign_accumulate, transposed_rows
+    from kmeans_core._kernels.rows import rows_assign_accumulate, score_margin
+    from kmeans_core.drivers.gemm import (
+        Workspace,
+        assign_with_gemm,
+        gemm_reference,
+        slab_bounds,
+    )
+
+    X = make_data(Shape(_rows_for(d), d, k), dtype)
+    n = X.shape[0]
+    rng = np.random.default_rng(1)
+    weights = np.ones(n, X.dtype)
+    centers = X[rng.choice(n, k, replace=False)].copy()
+
+    ws = Workspace(X, k, gemm_reference(X))
+    ws.gemm = True
+    ws.slabs = slab_bounds(ws.starts, k, X.dtype.itemsize)
+    if not hasattr(ws, "row_radius"):
+        from kmeans_core._kernels.lloyd import distances_to_reference
+
+        ws.row_radius = np.empty(n)
+        distances_to_reference(X, ws.reference, ws.row_radius)
+    ws.rows_t = np.empty((d, n), X.dtype)
+    transposed_rows(X, ws.reference, ws.centred, ws.rows_t)
+
+    relative, absolute = score_margin(X.dtype, d)
+    direct = {
+        "tiled": lloyd_assign_accumulate,
+        "rows": partial(rows_assign_accumulate, relative=relative, absolute=absolute),
+        "dots": dots_assign_accumulate,
+    }
+    outputs: dict[str, tuple] = {}
+    runs: dict[str, Callable[[], None]] = {}
+    for name, kernel in direct.items():
+        out = (
+            np.empty(n, np.int32),
+            np.empty_like(ws.partial_sums),
+            np.empty_like(ws.partial_weights),
+        )
+        outputs[name] = out
+        runs[name] = partial(kernel, X, weights, centers, ws.starts, *out)
+    blas_labels = np.empty(n, np.int32)
+    outputs["blas"] = (blas_labels, ws.partial_sums, ws.partial_weights)
+    runs["blas"] = partial(assign_with_gemm, X, weights, centers, ws, blas_labels, True)
+    sklearn_run = _sklearn_pass(X, weights, centers)
+    if sklearn_run is not None:
+        runs["sklearn"] = sklearn_run
+
+    best = dict.fromkeys(runs, np.inf)
+    for run in runs.values():
+        run()
+    for _ in range(repeats):
+        for name, run in runs.items():
+            start = time.perf_counter()
+            run()
+            best[name] = min(best[name], time.perf_counter() - start)
+    reference = outputs["tiled"]
+    identical = all(
+        all(np.array_equal(a, b) for a, b in zip(reference, outputs[name], strict=True))
+        for name in OURS
+    )
+    return {
+        "d": d,
+        "k": k,
+        "dtype": dtype,
+        "n": n,
+        "ms": {name: 1e3 * seconds for name, seconds in best.items()},
+        "identical": identical,
+    }
+
+
+def table(results: list[dict]) -> str:
+    """Markdown: per cell, each candidate's ms, the fastest of ours, sklearn's."""
+    names = list(results[0]["ms"])
+    lines = [
+        "| dtype | d | k | " + " | ".join(names) + " | fastest of ours | identical |",
+        "|---" * (len(names) + 5) + "|",
+    ]
+    for r in results:
+        ours = {name: r["ms"][name] for name in OURS}
+        fastest = min(ours, key=ours.get)
+        cells = " | ".join(f"{r['ms'][name]:.2f}" for name in names)
+        lines.append(
+            f"| {r['dtype']} | {r['d']} | {r['k']} | {cells} | {fastest} "
+            f"| {'yes' if r['identical'] else 'NO'} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Print the table, and write it as JSON with ``--json``."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--d", nargs="+", type=int, default=DEFAULT_D)
+    parser.add_argument("--k", nargs="+", type=int, default=DEFAULT_K)
+    dtypes = ["float32", "float64"]
+    parser.add_argument("--dtype", nargs="+", default=dtypes, choices=dtypes)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args(argv)
+    from kmeans_core import _jit
+
+    _jit.always_kernels()
+    results = []
+    for dtype in args.dtype:
+        for d in args.d:
+            for k in args.k:
+                results.append(measure(d, k, dtype, args.repeats))
+                r = results[-1]
+                print(
+                    dtype,
+                    f"{d}x{k}",
+                    " ".join(f"{name} {ms:.2f}" for name, ms in r["ms"].items()),
+                    "identical" if r["identical"] else "DIFFERENT",
+                    flush=True,
+                )
+    print(table(results))
+    if args.json is not None:
+        args.json.write_text(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()

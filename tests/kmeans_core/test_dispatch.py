@@ -1,0 +1,154 @@
+"""Which kernel runs Lloyd's pass (``drivers.dispatch``); the choice changes only speed.
+
+The rule is the measured map of ``dispatch.lloyd_pass``; every candidate must
+give the same fit bit for bit, and while the dot-product kernels are not
+compiled the pass goes through BLAS (its NumPy twins first), with the same
+result.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from kmeans_core import KMeans, _background, _jit
+from kmeans_core._kernels.distances import assign_nearest
+from kmeans_core._kernels.dots import dots_assign_accumulate
+from kmeans_core._kernels.lloyd import lloyd_assign_accumulate
+from kmeans_core._kernels.rows import rows_assign_accumulate
+from kmeans_core._kernels.unrolled import UNROLLED_KERNELS
+from kmeans_core.drivers import dispatch, first_use
+from kmeans_core.drivers.dispatch import (
+    blas_applies,
+    direct_kernels,
+    dots_wait_for_compile,
+    lloyd_pass,
+    lloyd_pass_forced,
+    use_gemm,
+)
+
+DTYPES = [np.float32, np.float64]
+
+
+@pytest.mark.parametrize(
+    ("n_clusters", "n_features", "dtype", "expected"),
+    [
+        (1024, 8, np.float32, "unrolled"),
+        (1024, 15, np.float32, "tiled"),
+        (2, 16, np.float64, "dots"),
+        (127, 16, np.float32, "dots"),
+        (128, 16, np.float32, "blas"),
+        (128, 16, np.float64, "dots"),
+        (8, 32, np.float32, "rows"),
+        (9, 32, np.float32, "dots"),
+        (255, 64, np.float32, "dots"),
+        (256, 64, np.float32, "blas"),
+        (256, 128, np.float32, "dots"),
+        (1024, 512, np.float32, "blas"),
+        (1024, 512, np.float64, "dots"),
+        (2, 512, np.float64, "rows"),
+    ],
+)
+def test_lloyd_pass_follows_the_measured_map(n_clusters, n_features, dtype, expected):
+    assert lloyd_pass(n_clusters, n_features, dtype) == expected
+    assert use_gemm(n_clusters, n_features, dtype) == (expected == "blas")
+    chosen = direct_kernels(np.zeros((3, n_features), dtype), n_clusters)
+    kernel = getattr(chosen.assign_accumulate, "func", chosen.assign_accumulate)
+    direct = {
+        "unrolled": UNROLLED_KERNELS.get(n_features, (None,))[0],
+        "tiled": lloyd_assign_accumulate,
+        "rows": rows_assign_accumulate,
+        "dots": dots_assign_accumulate,
+        "blas": dots_assign_accumulate,  # the direct kernels beside BLAS
+    }
+    assert kernel is direct[expected]
+
+
+def test_a_forced_pass_wins_over_the_map_and_is_restored():
+    with lloyd_pass_forced("tiled"):
+        assert lloyd_pass(4, 64, np.float32) == "tiled"
+        assert direct_kernels(np.zeros((2, 64)), 4) == (
+            lloyd_assign_accumulate,
+            assign_nearest,
+        )
+        with lloyd_pass_forced("blas"):
+            assert use_gemm(2, 3)
+        assert lloyd_pass(4, 64, np.float32) == "tiled"
+    assert lloyd_pass(4, 64, np.float32) == "rows"
+    with pytest.raises(ValueError, match="cannot force"):
+        with lloyd_pass_forced("unrolled"):
+            pass
+
+
+def _blobs(n, d, k, dtype, seed=5):
+    rng = np.random.default_rng(seed)
+    centers = rng.normal(scale=3.0, size=(k, d))
+    X = centers[rng.integers(0, k, n)] + rng.normal(size=(n, d)) + 20.0
+    return X.astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("algorithm", ["lloyd", "elkan", "hamerly", "yinyang"])
+def test_whole_fits_do_not_depend_on_lloyds_pass(dtype, algorithm):
+    """The same fit through every candidate: the same bits."""
+    X = _blobs(6000, 40, 33, dtype)
+    init = X[:33].copy()
+    w = np.random.default_rng(1).uniform(0.5, 2.0, X.shape[0]).astype(dtype)
+    fits = []
+    for name in ("tiled", "rows", "dots", "blas"):
+        with _jit.forced(False), lloyd_pass_forced(name):
+            km = KMeans(33, init=init, n_init=1, algorithm=algorithm, max_iter=40)
+            km.fit(X, sample_weight=w)
+            assert (km.predict(X) == km.labels_).all()
+        fits.append(km)
+    for km in fits[1:]:
+        np.testing.assert_array_equal(km.labels_, fits[0].labels_)
+        np.testing.assert_array_equal(km.cluster_centers_, fits[0].cluster_centers_)
+        assert km.n_iter_ == fits[0].n_iter_
+        assert km.inertia_ == fits[0].inertia_
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_blas_stands_in_while_the_dot_kernels_are_not_compiled(monkeypatch, dtype):
+    X = _blobs(5000, 24, 20, dtype)
+    assert lloyd_pass(20, 24, dtype) == "dots"
+    assert not use_gemm(20, 24, dtype)
+    # Compiled or loaded: the dot-product kernels run.
+    with _jit.forced(False):
+        assert not dots_wait_for_compile(X, 20)
+        assert not blas_applies(X, 20)
+    # Only the twins (as in a fresh environment): BLAS's twins run instead.
+    with _jit.forced(True):
+        assert dots_wait_for_compile(X, 20)
+        assert blas_applies(X, 20)
+        with lloyd_pass_forced("dots"):  # a forced pass is taken as it is
+            assert not dots_wait_for_compile(X, 20)
+    # Not compiled, and neither the BLAS kernel nor its twins available: the
+    # dot-product kernels compile and run.
+    monkeypatch.setattr(dispatch, "pending", lambda kernel, dt: True)
+    monkeypatch.setattr(dispatch, "compiled_for", lambda kernel, dt: False)
+    monkeypatch.setattr(dispatch, "twins_would_run", lambda kernel, dt, path: False)
+    assert not dots_wait_for_compile(X, 20)
+    monkeypatch.setattr(dispatch, "twins_would_run", lambda kernel, dt, path: True)
+    assert dots_wait_for_compile(X, 20)
+    # Not a shape for the dot-product kernels: nothing to wait for.
+    assert not dots_wait_for_compile(X[:, :12].copy(), 20)
+    # A fit that waits asks for the dot-product kernels in the background.
+    asked = []
+    monkeypatch.setattr(_background, "request", lambda w, d: asked.append((w, d)))
+    first_use.start_fit(X, 20, "lloyd")
+    assert asked == [("dots", str(np.dtype(dtype)))]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_a_fit_waiting_for_the_dot_kernels_gives_their_result(dtype):
+    X = _blobs(5000, 24, 20, dtype, seed=8)
+    init = X[:20].copy()
+    fits = []
+    for twins in (True, False):
+        with _jit.forced(twins):
+            km = KMeans(20, init=init, n_init=1, max_iter=30, algorithm="lloyd")
+            fits.append(km.fit(X))
+    np.testing.assert_array_equal(fits[0].labels_, fits[1].labels_)
+    np.testing.assert_array_equal(fits[0].cluster_centers_, fits[1].cluster_centers_)
+    assert fits[0].n_iter_ == fits[1].n_iter_

@@ -14,7 +14,9 @@ in float32, at least 10,000 rows; ``benchmarks.map``):
   BLAS limited to one thread as its ``fit`` does), when installed.
 
 Best of ``--repeats`` calls per kernel, the kernels taking turns, after one
-warm-up call each, so the compile is not timed.  Every cell checks that our
+warm-up call each, so the compile is not timed; ours are set up by
+``kmeans_core._calibration.pass_runners``, as the per-machine calibration
+times them.  Every cell checks that our
 candidates return the same labels and sums bit for bit.
 """
 
@@ -23,8 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -71,59 +71,16 @@ def _sklearn_pass(X: np.ndarray, weights: np.ndarray, centers: np.ndarray):
 
 def measure(d: int, k: int, dtype: str, repeats: int) -> dict:
     """Time every candidate on one cell; say whether ours agree bit for bit."""
-    from kmeans_core._kernels.dots import dots_assign_accumulate
-    from kmeans_core._kernels.lloyd import lloyd_assign_accumulate, transposed_rows
-    from kmeans_core._kernels.rows import rows_assign_accumulate, score_margin
-    from kmeans_core.drivers.gemm import (
-        Workspace,
-        assign_with_gemm,
-        gemm_reference,
-        slab_bounds,
-    )
+    from kmeans_core._calibration import pass_runners
 
     X = make_data(Shape(_rows_for(d), d, k), dtype)
-    n = X.shape[0]
-    rng = np.random.default_rng(1)
-    weights = np.ones(n, X.dtype)
-    centers = X[rng.choice(n, k, replace=False)].copy()
-
-    ws = Workspace(X, k, gemm_reference(X))
-    ws.gemm = True
-    ws.slabs = slab_bounds(ws.starts, k, X.dtype.itemsize)
-    if not hasattr(ws, "row_radius"):
-        from kmeans_core._kernels.lloyd import distances_to_reference
-
-        ws.row_radius = np.empty(n)
-        distances_to_reference(X, ws.reference, ws.row_radius)
-    ws.rows_t = np.empty((d, n), X.dtype)
-    transposed_rows(X, ws.reference, ws.centred, ws.rows_t)
-
-    relative, absolute = score_margin(X.dtype, d)
-    direct = {
-        "tiled": lloyd_assign_accumulate,
-        "rows": partial(rows_assign_accumulate, relative=relative, absolute=absolute),
-        "dots": dots_assign_accumulate,
-    }
-    outputs: dict[str, tuple] = {}
-    runs: dict[str, Callable[[], None]] = {}
-    for name, kernel in direct.items():
-        out = (
-            np.empty(n, np.int32),
-            np.empty_like(ws.partial_sums),
-            np.empty_like(ws.partial_weights),
-        )
-        outputs[name] = out
-        runs[name] = partial(kernel, X, weights, centers, ws.starts, *out)
-    blas_labels = np.empty(n, np.int32)
-    outputs["blas"] = (blas_labels, ws.partial_sums, ws.partial_weights)
-    runs["blas"] = partial(assign_with_gemm, X, weights, centers, ws, blas_labels, True)
-    sklearn_run = _sklearn_pass(X, weights, centers)
+    runs = pass_runners(X, k)
+    outputs = {name: tuple(a.copy() for a in runs[name]()) for name in OURS}
+    centers = X[np.random.default_rng(1).choice(X.shape[0], k, replace=False)]
+    sklearn_run = _sklearn_pass(X, np.ones(X.shape[0], X.dtype), centers.copy())
     if sklearn_run is not None:
         runs["sklearn"] = sklearn_run
-
     best = dict.fromkeys(runs, np.inf)
-    for run in runs.values():
-        run()
     for _ in range(repeats):
         for name, run in runs.items():
             start = time.perf_counter()
@@ -138,7 +95,7 @@ def measure(d: int, k: int, dtype: str, repeats: int) -> dict:
         "d": d,
         "k": k,
         "dtype": dtype,
-        "n": n,
+        "n": X.shape[0],
         "ms": {name: 1e3 * seconds for name, seconds in best.items()},
         "identical": identical,
     }

@@ -21,7 +21,8 @@ have lost (Numba's cache index is rewritten whole, so two processes adding
 entries for one function at the same moment can drop one) and checks that
 nothing is left to compile.  ``--where`` prints the cache folder.
 ``--background`` (with ``--lock``) is how ``_background`` runs it: at low
-priority, removing its lock file when done.
+priority, removing its lock file when done.  ``--calibrate`` then measures
+which kernels are fastest on this machine (``kmeans_core.calibrate``).
 """
 
 from __future__ import annotations
@@ -261,6 +262,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--lock", type=Path, help="a lock file to remove when done (``_background``)"
     )
+    parser.add_argument(
+        "--calibrate",
+        action="store_true",
+        help="then measure this machine's fastest kernels (``kmeans_core.calibrate``)",
+    )
     return parser
 
 
@@ -308,18 +314,28 @@ def main(argv: list[str] | None = None) -> int:
         f"{total} functions compiled in {report['seconds']:.0f} s "
         f"({late} in the final pass); cache: {where} ({rule})"
     )
+    if args.calibrate:
+        from .calibrate import main as calibrate
+
+        return calibrate(["--quiet"] if args.quiet else [])
     return 0
 
 
 def command(argv: list[str] | None = None) -> int:
-    """``kmeans-core precompile [options]``: ``main`` (exit status 2 otherwise)."""
+    """``kmeans-core precompile|calibrate [options]`` (exit status 2 otherwise)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["precompile"]:
         return main(argv[1:])
+    if argv[:1] == ["calibrate"]:
+        from .calibrate import main as calibrate
+
+        return calibrate(argv[1:])
     print(
         "usage: kmeans-core precompile [--all] [--only NAME ...] "
         "[--dtype float32 float64] [--jobs N] [--where] [--quiet] "
-        "[--background] [--lock FILE]",
+        "[--background] [--lock FILE]\n"
+        "       kmeans-core calibrate [--dtype float32 float64] [--repeats N] "
+        "[--where] [--remove] [--quiet]",
         file=sys.stderr,
     )
     return 2

@@ -33,6 +33,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .._blocks import block_starts
+from .._calibration import calibrated_pass
 from .._config import YINYANG_MAX_BOUND_BYTES
 from .._jit import compiled_for, pending, twins_would_run
 from .._kernels.common import relocate_empty_clusters, weighted_inertia
@@ -73,7 +74,24 @@ def lloyd_pass_forced(name: str) -> Iterator[None]:
 
 
 def lloyd_pass(n_clusters: int, n_features: int, dtype: np.dtype = np.float64) -> str:
-    """The fastest candidate for Lloyd's pass on this shape (``LLOYD_PASSES``).
+    """The candidate that runs Lloyd's pass on this shape (``LLOYD_PASSES``).
+
+    A forced one (``lloyd_pass_forced``), else this machine's calibration
+    where there is one (``_calibration``, d >= 16), else the built-in rule
+    (``measured_lloyd_pass``).
+    """
+    if _forced_pass is not None:
+        return _forced_pass
+    calibrated = calibrated_pass(n_clusters, n_features, dtype)
+    if calibrated is not None:
+        return calibrated
+    return measured_lloyd_pass(n_clusters, n_features, dtype)
+
+
+def measured_lloyd_pass(
+    n_clusters: int, n_features: int, dtype: np.dtype = np.float64
+) -> str:
+    """The built-in rule: the fastest candidate as measured on our machine.
 
     Measured with ``python -m benchmarks.lloyd_passes`` (one fused pass over
     16 MiB of float32 or 32 MiB of float64 blobs, best of 5, 2-core AMD EPYC
@@ -105,11 +123,9 @@ def lloyd_pass(n_clusters: int, n_features: int, dtype: np.dtype = np.float64) -
     for BLAS to run near its peak; the earlier rule (BLAS from k = 8 in
     float32 and k = 16 in float64 from d = 16, measured on an older machine
     against the tiled and row-major kernels only) lost 1.3-4x to the direct
-    kernels on both AMD machines of issue 21.  ``lloyd_pass_forced`` overrides
-    the choice.
+    kernels on both AMD machines of issue 21.  Other machines may differ:
+    ``python -m kmeans_core.calibrate`` measures this one (``_calibration``).
     """
-    if _forced_pass is not None:
-        return _forced_pass
     if unrolled_applies(n_features):
         return "unrolled"
     if n_features < 16:

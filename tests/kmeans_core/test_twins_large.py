@@ -217,7 +217,8 @@ def test_auto_runs_lloyd_only_while_the_pruned_kernels_are_not_ready(monkeypatch
     with _jit.forced(True):  # the twins' budget allows
         assert first_use.lloyd_twins_instead(X, 32, "hamerly")
         assert not first_use.lloyd_twins_instead(X, 32, "lloyd")
-        assert not first_use.lloyd_twins_instead(X, 4, "hamerly")  # no BLAS path
+        narrow = np.ascontiguousarray(X[:, :12])  # the tiled kernels: no BLAS path
+        assert not first_use.lloyd_twins_instead(narrow, 4, "hamerly")
         ready["hamerly"] = True
         assert not first_use.lloyd_twins_instead(X, 32, "hamerly")
     ready["hamerly"] = False

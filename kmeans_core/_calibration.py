@@ -52,9 +52,9 @@ def enabled() -> bool:
 
 def machine() -> str:
     """The CPU the kernels are compiled for, as Numba names it with its features."""
-    from ._kernels.dots import dots_assign
+    from ._kernels.dots import dots_pass
 
-    name, features = dots_assign.targetctx.codegen().magic_tuple()[1:]
+    name, features = dots_pass.targetctx.codegen().magic_tuple()[1:]
     return f"{name} {features}"
 
 

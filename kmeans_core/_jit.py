@@ -246,8 +246,10 @@ def call(kernel: Any, twin: Callable[..., Any], *args: Any, path: str = "small")
 
     Parameters
     ----------
-    kernel : numba dispatcher, or a ``functools.partial`` of one
-        The compiled kernel (a partial binds its trailing arguments by name).
+    kernel : numba dispatcher, a ``functools.partial`` of one, or a launcher
+        The compiled kernel (a partial binds its trailing arguments by name;
+        a launcher has the dispatcher it runs as ``func`` and ``kernel_args``
+        to map its arguments to that dispatcher's).
     twin : callable
         Its NumPy twin from ``_twins``: same arguments, same results.
     *args
@@ -267,6 +269,10 @@ def call(kernel: Any, twin: Callable[..., Any], *args: Any, path: str = "small")
         # row-major kernels and their margins): ask about the whole call.
         dispatcher = kernel.func
         kernel_args = args + tuple(kernel.keywords.values())
+    elif hasattr(kernel, "kernel_args"):
+        # A launcher of one dispatcher (``dots.dots_assign``): ask about it.
+        dispatcher = kernel.func
+        kernel_args = kernel.kernel_args(*args)
     if not use_twin(dispatcher, kernel_args, path):
         return kernel(*args)
     with twin_timer():

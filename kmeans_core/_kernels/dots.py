@@ -37,7 +37,7 @@ from .distances import squared_distance
 from .lloyd import nearest_from_dots
 
 
-@njit(fastmath=FASTMATH)
+@njit(fastmath=FASTMATH, cache=CACHE)
 def centers_expansion(centers):
     """What the dot-product scores need of the centers.
 
@@ -150,13 +150,23 @@ def tile_dots(rows, n_rows, shifted, dots_t):
 
 
 @njit(inline="always")
-def nearest_in_block(X, start_block, stop_block, centers, expansion, labels):
+def nearest_in_block(
+    X,
+    start_block,
+    stop_block,
+    centers,
+    reference,
+    shifted,
+    half_norms,
+    tie_margin,
+    labels,
+):
     """Exact labels of rows ``start_block:stop_block``, tile by tile.
 
-    ``expansion`` is ``centers_expansion(centers)``.  IN X, start_block,
-    stop_block, centers; OUT labels (the block's rows).
+    ``reference, shifted, half_norms, tie_margin`` are
+    ``centers_expansion(centers)``.  IN X, start_block, stop_block, centers,
+    reference, shifted, half_norms, tie_margin; OUT labels (the block's rows).
     """
-    reference, shifted, half_norms, tie_margin = expansion
     n_clusters, n_features = centers.shape
     n_tile = tile_rows(n_clusters, X.itemsize)
     rows = np.empty((n_tile, n_features), dtype=X.dtype)
@@ -177,41 +187,106 @@ def nearest_in_block(X, start_block, stop_block, centers, expansion, labels):
             radius,
             0,
         )
-        labels[start:stop] = tile_labels
+        # Element by element: a slice assignment would compile NumPy's
+        # shape-mismatch error message, seconds of compile for nothing.
+        for r in range(n_rows):
+            labels[start + r] = tile_labels[r]
 
 
 @njit(parallel=True, fastmath=FASTMATH, cache=CACHE)
-def dots_assign_accumulate(
-    X, sample_weight, centers, block_starts, labels, partial_sums, partial_weights
+def dots_pass(
+    X,
+    sample_weight,
+    centers,
+    block_starts,
+    labels,
+    partial_sums,
+    partial_weights,
+    min_sq_dist,
+    accumulate,
 ):
+    """Lloyd's pass by dot products over fixed blocks, in parallel.
+
+    With ``accumulate``, each block's partial sums (``common.sum_block``),
+    else each row's exact squared distance to its center
+    (``squared_distance``).  One kernel for both, so each dtype compiles
+    once: a parallel loop compiles the whole body it calls, and this one took
+    7-8 s per copy.  IN X (n, d), sample_weight (n,) or empty, centers (k,
+    d), block_starts (n_blocks + 1,), accumulate; OUT labels (n,) int32 and
+    either partial_sums (n_blocks, k, d) float64 and partial_weights
+    (n_blocks, k) float64 or min_sq_dist (n,) in X's dtype.
+    """
+    reference, shifted, half_norms, tie_margin = centers_expansion(centers)
+    for b in prange(block_starts.shape[0] - 1):
+        start, stop = block_starts[b], block_starts[b + 1]
+        nearest_in_block(
+            X, start, stop, centers, reference, shifted, half_norms, tie_margin, labels
+        )
+        if accumulate:
+            sum_block(
+                X,
+                sample_weight,
+                labels,
+                start,
+                stop,
+                partial_sums[b],
+                partial_weights[b],
+            )
+        else:
+            for i in range(start, stop):
+                min_sq_dist[i] = squared_distance(X, i, centers, labels[i])
+
+
+def _accumulate_args(X, sample_weight, centers, block_starts, labels, sums, weights):
+    no_distances = np.empty(0, dtype=X.dtype)
+    return (X, sample_weight, centers, block_starts, labels, sums, weights) + (
+        no_distances,
+        True,
+    )
+
+
+def _assign_args(X, centers, block_starts, labels, min_sq_dist):
+    no_weights = np.empty(0, dtype=X.dtype)
+    no_sums = (np.empty((0, 0, 0)), np.empty((0, 0)))
+    return (X, no_weights, centers, block_starts, labels, *no_sums, min_sq_dist, False)
+
+
+def dots_assign_accumulate(
+    X: np.ndarray,
+    sample_weight: np.ndarray,
+    centers: np.ndarray,
+    block_starts: np.ndarray,
+    labels: np.ndarray,
+    partial_sums: np.ndarray,
+    partial_weights: np.ndarray,
+) -> None:
     """Fused assignment and accumulation over fixed blocks, by dot products.
 
     The same contract and outputs as ``lloyd.lloyd_assign_accumulate``, bit
-    for bit.  IN X (n, d), sample_weight (n,), centers (k, d), block_starts
-    (n_blocks + 1,); OUT labels (n,) int32, partial_sums (n_blocks, k, d)
-    float64, partial_weights (n_blocks, k) float64.
+    for bit (``dots_pass`` with ``accumulate``).
     """
-    expansion = centers_expansion(centers)
-    for b in prange(block_starts.shape[0] - 1):
-        start, stop = block_starts[b], block_starts[b + 1]
-        nearest_in_block(X, start, stop, centers, expansion, labels)
-        sum_block(
-            X, sample_weight, labels, start, stop, partial_sums[b], partial_weights[b]
-        )
+    sums = (partial_sums, partial_weights)
+    dots_pass(*_accumulate_args(X, sample_weight, centers, block_starts, labels, *sums))
 
 
-@njit(parallel=True, fastmath=FASTMATH, cache=CACHE)
-def dots_assign(X, centers, block_starts, labels, min_sq_dist):
+def dots_assign(
+    X: np.ndarray,
+    centers: np.ndarray,
+    block_starts: np.ndarray,
+    labels: np.ndarray,
+    min_sq_dist: np.ndarray,
+) -> None:
     """Nearest center of every row, and its exact squared distance.
 
-    The same outputs as ``distances.assign_nearest``, bit for bit: the
-    distance is ``squared_distance``'s for the label.  IN X (n, d), centers
-    (k, d), block_starts; OUT labels (n,) int32, min_sq_dist (n,) in X's
-    dtype.
+    The same outputs as ``distances.assign_nearest``, bit for bit
+    (``dots_pass`` without ``accumulate``).
     """
-    expansion = centers_expansion(centers)
-    for b in prange(block_starts.shape[0] - 1):
-        start, stop = block_starts[b], block_starts[b + 1]
-        nearest_in_block(X, start, stop, centers, expansion, labels)
-        for i in range(start, stop):
-            min_sq_dist[i] = squared_distance(X, i, centers, labels[i])
+    dots_pass(*_assign_args(X, centers, block_starts, labels, min_sq_dist))
+
+
+# What ``_jit`` asks about a launcher: the dispatcher it runs (``func``, as
+# on a ``functools.partial``) and that dispatcher's arguments for a call.
+dots_assign_accumulate.func = dots_pass
+dots_assign_accumulate.kernel_args = _accumulate_args
+dots_assign.func = dots_pass
+dots_assign.kernel_args = _assign_args

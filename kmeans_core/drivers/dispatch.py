@@ -38,7 +38,7 @@ from .._config import YINYANG_MAX_BOUND_BYTES
 from .._jit import compiled_for, pending, twins_would_run
 from .._kernels.common import relocate_empty_clusters, weighted_inertia
 from .._kernels.distances import assign_nearest, pairwise_euclidean
-from .._kernels.dots import dots_assign, dots_assign_accumulate
+from .._kernels.dots import dots_assign, dots_assign_accumulate, dots_pass
 from .._kernels.lloyd import argmin_accumulate_from_dots, lloyd_assign_accumulate
 from .._kernels.rows import rows_assign, rows_assign_accumulate, score_margin
 from .._kernels.unrolled import UNROLLED_KERNELS, unrolled_applies
@@ -278,7 +278,7 @@ def dots_wait_for_compile(X: np.ndarray, n_clusters: int) -> bool:
     re-check, so they give the same results.  The BLAS path has NumPy twins
     (``_twins_gemm``) that run at once in a fresh environment; the
     dot-product kernels would first compile for several seconds.  So while
-    ``dots_assign_accumulate`` is neither compiled in this process nor cached
+    ``dots_pass`` is neither compiled in this process nor cached
     on disk for X's dtype, and the BLAS path's kernel is cached or its twins
     would run (``_jit.twins_would_run``), Lloyd takes the BLAS path; a fit
     that does asks for the dot-product kernels in a background process
@@ -287,7 +287,7 @@ def dots_wait_for_compile(X: np.ndarray, n_clusters: int) -> bool:
     """
     if direct_kernel_name(n_clusters, X.shape[1], X.dtype) != "dots":
         return False
-    if _forced_pass is not None or not pending(dots_assign_accumulate, X.dtype):
+    if _forced_pass is not None or not pending(dots_pass, X.dtype):
         return False
     return compiled_for(argmin_accumulate_from_dots, X.dtype) or twins_would_run(
         argmin_accumulate_from_dots, X.dtype, "gemm"

@@ -13,7 +13,7 @@ import pytest
 
 from kmeans_core import KMeans, _background, _jit
 from kmeans_core._kernels.distances import assign_nearest
-from kmeans_core._kernels.dots import dots_assign_accumulate
+from kmeans_core._kernels.dots import dots_pass
 from kmeans_core._kernels.lloyd import lloyd_assign_accumulate
 from kmeans_core._kernels.rows import rows_assign_accumulate
 from kmeans_core._kernels.unrolled import UNROLLED_KERNELS
@@ -58,8 +58,8 @@ def test_lloyd_pass_follows_the_measured_map(n_clusters, n_features, dtype, expe
         "unrolled": UNROLLED_KERNELS.get(n_features, (None,))[0],
         "tiled": lloyd_assign_accumulate,
         "rows": rows_assign_accumulate,
-        "dots": dots_assign_accumulate,
-        "blas": dots_assign_accumulate,  # the direct kernels beside BLAS
+        "dots": dots_pass,  # the dispatcher the launcher runs
+        "blas": dots_pass,  # the direct kernels beside BLAS
     }
     assert kernel is direct[expected]
 
@@ -152,3 +152,32 @@ def test_a_fit_waiting_for_the_dot_kernels_gives_their_result(dtype):
     np.testing.assert_array_equal(fits[0].labels_, fits[1].labels_)
     np.testing.assert_array_equal(fits[0].cluster_centers_, fits[1].cluster_centers_)
     assert fits[0].n_iter_ == fits[1].n_iter_
+
+
+def test_jit_call_asks_about_the_dispatcher_a_launcher_runs():
+    """``_jit.call`` on ``dots_assign``: the twin or the kernel, as for any kernel."""
+    from kmeans_core._blocks import block_starts
+    from kmeans_core._kernels.dots import dots_assign
+
+    X = _blobs(300, 20, 4, np.float64)
+    centers = X[:4].copy()
+    args = (X, centers, block_starts(300, 4, 20))
+    twin_calls = []
+
+    def twin(X, centers, starts, labels, distances):
+        twin_calls.append(1)
+        assign_nearest(X, centers, starts, labels, distances)
+
+    results = []
+    for twins in (True, False):
+        out = (np.empty(300, np.int32), np.empty(300))
+        with _jit.forced(twins):
+            _jit.call(dots_assign, twin, *args, *out)
+        results.append(out)
+    assert twin_calls == [1]
+    np.testing.assert_array_equal(results[0][0], results[1][0])
+    np.testing.assert_array_equal(results[0][1], results[1][1])
+    # Compiled now: the launcher's dispatcher is ready for these arguments.
+    kernel_args = dots_assign.kernel_args(*args, *results[1])
+    assert _jit.is_ready(dots_assign.func, kernel_args)
+    assert not _jit.use_twin(dots_assign.func, kernel_args, "small")

@@ -15,7 +15,7 @@ in float32, at least 10,000 rows; ``benchmarks.map``):
 
 Best of ``--repeats`` calls per kernel, the kernels taking turns, after one
 warm-up call each, so the compile is not timed; ours are set up by
-``kmeans_core._calibration.pass_runners``, as the per-machine calibration
+``kmeans_core.calibrate.pass_runners``, as the per-machine calibration
 times them.  Every cell checks that our
 candidates return the same labels and sums bit for bit.
 """
@@ -71,7 +71,7 @@ def _sklearn_pass(X: np.ndarray, weights: np.ndarray, centers: np.ndarray):
 
 def measure(d: int, k: int, dtype: str, repeats: int) -> dict:
     """Time every candidate on one cell; say whether ours agree bit for bit."""
-    from kmeans_core._calibration import pass_runners
+    from kmeans_core.calibrate import pass_runners
 
     X = make_data(Shape(_rows_for(d), d, k), dtype)
     runs = pass_runners(X, k)

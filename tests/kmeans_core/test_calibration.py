@@ -1,7 +1,7 @@
 """The per-machine calibration of Lloyd's pass (``_calibration``, ``calibrate``).
 
 It may only change speed: the dispatch follows a valid file and ignores any
-other (switched off, another CPU or version, unreadable), and a fit gives the
+other (switched off, another CPU or kernel sources, unreadable), and a fit gives the
 same bits whichever candidates the file names.
 """
 
@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from kmeans_core import KMeans, _calibration, _jit
+from kmeans_core import calibrate as calibrate_module
 from kmeans_core.calibrate import main as calibrate_main
 from kmeans_core.drivers.dispatch import (
     lloyd_pass,
@@ -33,10 +34,10 @@ def calibration_file(tmp_path, monkeypatch):
     _calibration._loaded.cache_clear()
 
 
-def _content(choices, machine=None, version=None):
+def _content(choices, machine=None, kernels=None):
     return {
         "machine": machine or _calibration.machine(),
-        "version": version or _calibration._version(),
+        "kernels": kernels or _calibration.kernels_fingerprint(),
         "choices": choices,
         "seconds": {},
     }
@@ -69,11 +70,11 @@ def test_the_dispatch_follows_the_nearest_calibrated_cell(calibration_file):
     "content",
     [
         _content(ODD_CHOICES, machine="another cpu"),
-        _content(ODD_CHOICES, version="0.0.0"),
+        _content(ODD_CHOICES, kernels="other sources"),
         {"machine": "only"},
         "not json at all {",
     ],
-    ids=["other-machine", "other-version", "incomplete", "unreadable"],
+    ids=["other-machine", "other-kernels", "incomplete", "unreadable"],
 )
 def test_a_file_that_does_not_apply_is_ignored(calibration_file, content):
     calibration_file.parent.mkdir(parents=True)
@@ -125,7 +126,7 @@ def test_fits_are_the_same_under_any_calibration(calibration_file, dtype):
 
 def test_calibrate_times_the_candidates_and_writes_what_it_chose(calibration_file):
     with _jit.forced(False):
-        result = _calibration.calibrate(
+        result = calibrate_module.run_calibration(
             ["float32"], [16, 64], [4, 32], data_bytes=2**16, repeats=1
         )
     path = _calibration.write(result)
@@ -137,19 +138,19 @@ def test_calibrate_times_the_candidates_and_writes_what_it_chose(calibration_fil
     for (d, k, name), (_, _, seconds) in zip(
         cells, written["seconds"]["float32"], strict=True
     ):
-        assert set(seconds) == set(_calibration.CANDIDATES)
+        assert set(seconds) == set(calibrate_module.CANDIDATES)
         assert all(s > 0 for s in seconds.values())
         built_in = measured_lloyd_pass(k, d, np.float32)
         fastest = min(seconds, key=seconds.get)
         # The built-in choice stays unless beaten by more than the margin.
         if name != built_in:
             assert name == fastest
-            assert seconds[fastest] < (1 - _calibration.MARGIN) * seconds[built_in]
+            assert seconds[fastest] < (1 - calibrate_module.MARGIN) * seconds[built_in]
         assert lloyd_pass(k, d, np.float32) == name
 
 
 def test_candidates_that_disagree_are_a_bug(monkeypatch):
-    X = _calibration.blobs(16, 4, "float64", 2**14)
+    X = calibrate_module.blobs(16, 4, "float64", 2**14)
 
     def runners(X, k):
         outputs = {
@@ -158,20 +159,20 @@ def test_candidates_that_disagree_are_a_bug(monkeypatch):
         }
         return {name: (lambda out=out: out) for name, out in outputs.items()}
 
-    monkeypatch.setattr(_calibration, "pass_runners", runners)
+    monkeypatch.setattr(calibrate_module, "pass_runners", runners)
     with pytest.raises(RuntimeError, match="disagrees"):
-        _calibration.time_candidates(X, 4, ["rows", "dots"], 1)
+        calibrate_module.time_candidates(X, 4, ["rows", "dots"], 1)
 
 
 def test_the_command_writes_shows_and_removes_the_file(
     calibration_file, monkeypatch, capsys
 ):
-    full_grid = _calibration.calibrate
+    full_grid = calibrate_module.run_calibration
 
     def small(dtypes, repeats, log):
         return full_grid(dtypes, [32], [8], data_bytes=2**15, repeats=repeats, log=log)
 
-    monkeypatch.setattr(_calibration, "calibrate", small)
+    monkeypatch.setattr(calibrate_module, "run_calibration", small)
     assert command(["calibrate", "--dtype", "float64", "--repeats", "1"]) == 0
     out = capsys.readouterr().out
     assert "float64 d=32 k=8" in out and str(calibration_file) in out

@@ -21,6 +21,7 @@ from kmeans_core._kernels.dots import (
     tile_rows,
 )
 from kmeans_core._kernels.lloyd import lloyd_assign_accumulate
+from kmeans_core._kernels.rows import rows_assign_accumulate, score_margin
 
 from .kernel_outputs import fused_pass, near_tie_data
 
@@ -117,10 +118,16 @@ def test_data_far_from_the_origin_keeps_exact_labels(dtype, offset):
     assert_passes_equal(got, expected)
 
 
+def _rows_kernel(X, *args):
+    rows_assign_accumulate(X, *args, *score_margin(X.dtype, X.shape[1]))
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("scale", [1e-25, 1e18])
-def test_extreme_scales_match_the_tiled_kernel(dtype, scale):
-    """Squares that underflow to zero or overflow to inf: the same labels."""
+@pytest.mark.parametrize("kernel", [dots_assign_accumulate, _rows_kernel])
+def test_extreme_scales_match_the_tiled_kernel(dtype, scale, kernel):
+    """Squares that underflow to zero or overflow to inf: the same labels, for
+    both kernels that score centers in an order of their own (dots, rows)."""
     rng = np.random.default_rng(7)
     X = (rng.normal(size=(500, 40)) * scale).astype(dtype)
     centers = X[:4].copy()
@@ -128,7 +135,7 @@ def test_extreme_scales_match_the_tiled_kernel(dtype, scale):
     w = np.ones(500, dtype=dtype)
     with np.errstate(over="ignore", under="ignore", invalid="ignore"):
         expected = fused_pass(lloyd_assign_accumulate, X, w, centers, starts)
-        got = fused_pass(dots_assign_accumulate, X, w, centers, starts)
+        got = fused_pass(kernel, X, w, centers, starts)
     np.testing.assert_array_equal(got[0], expected[0])
     np.testing.assert_array_equal(got[1], expected[1])
 

@@ -71,13 +71,12 @@ def _sklearn_pass(X: np.ndarray, weights: np.ndarray, centers: np.ndarray):
 
 def measure(d: int, k: int, dtype: str, repeats: int) -> dict:
     """Time every candidate on one cell; say whether ours agree bit for bit."""
-    from kmeans_core.calibrate import pass_runners
+    from kmeans_core.calibrate import pass_centers, pass_runners
 
     X = make_data(Shape(_rows_for(d), d, k), dtype)
     runs = pass_runners(X, k)
     outputs = {name: tuple(a.copy() for a in runs[name]()) for name in OURS}
-    centers = X[np.random.default_rng(1).choice(X.shape[0], k, replace=False)]
-    sklearn_run = _sklearn_pass(X, np.ones(X.shape[0], X.dtype), centers.copy())
+    sklearn_run = _sklearn_pass(X, np.ones(X.shape[0], X.dtype), pass_centers(X, k))
     if sklearn_run is not None:
         runs["sklearn"] = sklearn_run
     best = dict.fromkeys(runs, np.inf)

@@ -34,17 +34,22 @@ DATA_BYTES = 16 * 2**20
 MARGIN = 0.05
 
 
+def pass_centers(X: np.ndarray, n_clusters: int) -> np.ndarray:
+    """The centers the timed passes start from: ``n_clusters`` rows of X."""
+    rng = np.random.default_rng(1)
+    return X[rng.choice(X.shape[0], n_clusters, replace=False)].copy()
+
+
 def pass_runners(X: np.ndarray, n_clusters: int) -> dict[str, Callable[[], tuple]]:
-    """One Lloyd pass on X through each candidate, from the same centers.
+    """One Lloyd pass on X through each candidate, from ``pass_centers``.
 
     Returns ``{name: run}``; ``run()`` does the pass and returns its
     ``(labels, partial_sums, partial_weights)``.  The BLAS candidate works
     from the transposed copy of X that a fit keeps (made here, not timed).
     """
     n_samples, n_features = X.shape
-    rng = np.random.default_rng(1)
     weights = np.ones(n_samples, X.dtype)
-    centers = X[rng.choice(n_samples, n_clusters, replace=False)].copy()
+    centers = pass_centers(X, n_clusters)
     ws = Workspace(X, n_clusters, gemm_reference(X))
     ws.rows_t = np.empty((n_features, n_samples), X.dtype)
     transposed_rows(X, ws.reference, ws.centred, ws.rows_t)

@@ -14,9 +14,11 @@ many blocks (``_twins_seeding``) and for Lloyd's BLAS path and loop
 (``_twins_gemm``); each such ``call`` names its path, whose budget
 (``PATH_COMPILE_SECONDS``) is what compiling that path's kernels takes.
 Like a tiered JIT, a process never spends much more than twice the better
-of the two choices.  A kernel already compiled or loaded in
-the process is always called.  ``python -m kmeans_core.precompile`` fills the
-cache up front.
+of the two choices.  While a background compile (``_background``) runs on the
+same cache, the larger paths' twins have no budget: that process is already
+compiling, and its kernels are loaded once it is done.  A kernel already
+compiled or loaded in the process is always called.  ``python -m
+kmeans_core.precompile`` fills the cache up front.
 
 ``announce`` logs, through the ``kmeans_core`` logger, one line before a compile
 expected to take more than ``ANNOUNCE_MIN_SECONDS``; the library never prints
@@ -73,6 +75,11 @@ _kernels_only = False
 _twins_forced = False
 _in_cache: dict[tuple[Any, tuple], bool] = {}
 _announced: set[str] = set()
+_background_seen = False
+_background_asked = -float("inf")
+
+#: How often ``compile_in_background`` asks the disk (seconds).
+BACKGROUND_POLL_SECONDS = 0.5
 
 
 def signature_of(args: Sequence[Any]) -> tuple:
@@ -186,11 +193,39 @@ def _within_budget(ready: bool, path: str) -> bool:
 
     ``LOAD_AFTER_SECONDS`` when the kernel is cached (``ready``) on the
     small-data path, none on the others, else what compiling ``path``'s
-    kernels would take (``compile_budget``).
+    kernels would take (``compile_budget``), or no limit on the larger paths
+    while a background compile runs (``compile_in_background``).
     """
     if ready:
         return path == "small" and _twin_seconds < LOAD_AFTER_SECONDS
-    return _twin_seconds < compile_budget(path)
+    if _twin_seconds < compile_budget(path):
+        return True
+    return path != "small" and compile_in_background()
+
+
+def compile_in_background() -> bool:
+    """Whether a background compile (``_background.running``) runs on our cache.
+
+    While one does, the twins of the larger paths keep standing in past their
+    budget: compiling in the foreground too would stall the fit for the
+    seconds the background process is already spending.  Asked of the disk at
+    most every ``BACKGROUND_POLL_SECONDS``; when the compile is seen to have
+    ended, the kernels are looked up on disk afresh (``is_ready``), so that
+    what it cached is loaded rather than compiled.
+    """
+    global _background_seen, _background_asked
+    now = time.monotonic()
+    with _lock:
+        if now - _background_asked < BACKGROUND_POLL_SECONDS:
+            return _background_seen
+    from . import _background
+
+    seen = _background.running()
+    with _lock:
+        if _background_seen and not seen:
+            _in_cache.clear()
+        _background_seen, _background_asked = seen, now
+    return seen
 
 
 def twins_would_run(kernel: Any, dtype: Any, path: str) -> bool:

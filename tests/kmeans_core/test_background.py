@@ -94,6 +94,7 @@ def no_spawn(monkeypatch, tmp_path):
     )
     monkeypatch.setattr(_background, "_launched", set())
     monkeypatch.setattr(_background, "_requested", set())
+    monkeypatch.setattr(_background, "_children", {})
     monkeypatch.setenv(_background.ENV_SWITCH, "1")
     return launched
 
@@ -152,3 +153,43 @@ def test_wait_for_locks_times_out_while_a_lock_is_held(tmp_path):
     assert not _background.wait_for_locks(tmp_path, timeout=0.3)
     lock.unlink()
     assert _background.wait_for_locks(tmp_path, timeout=0.3)
+
+
+def test_running_follows_the_lock_and_its_process(no_spawn, monkeypatch, tmp_path):
+    from kmeans_core import _caching
+
+    monkeypatch.setattr(_caching, "kernel_cache_dir", lambda: (None, tmp_path))
+    assert not _background.running()
+    lock = tmp_path / "background-blas-float32.lock"
+    lock.write_text(str(os.getpid()))  # a live process
+    assert _background.running()
+    lock.write_text("")  # just launched, its id not written yet
+    assert _background.running()
+    old = lock.stat().st_mtime - _background.UNWRITTEN_LOCK_SECONDS - 1
+    os.utime(lock, (old, old))
+    assert not _background.running()
+    lock.write_text(str(2**22 + 12345))  # beyond any pid: a compile that died
+    assert not _background.running()
+    lock.write_text(str(os.getpid()))
+    old = lock.stat().st_mtime - _background.STALE_LOCK_SECONDS - 1
+    os.utime(lock, (old, old))
+    assert not _background.running()
+
+
+def test_running_asks_our_own_child_not_its_pid(no_spawn, monkeypatch, tmp_path):
+    from kmeans_core import _caching
+
+    monkeypatch.setattr(_caching, "kernel_cache_dir", lambda: (None, tmp_path))
+
+    class Child:
+        returncode = None
+
+        def poll(self):
+            return self.returncode
+
+    child = Child()
+    monkeypatch.setitem(_background._children, os.getpid(), child)
+    (tmp_path / "background-dots-float32.lock").write_text(str(os.getpid()))
+    assert _background.running()
+    child.returncode = 1  # exited without removing its lock: not running
+    assert not _background.running()

@@ -189,6 +189,43 @@ def test_a_cached_kernel_on_a_large_data_path_is_loaded_at_once(monkeypatch):
     assert calls == ["twin", "kernel", "kernel", "twin"]
 
 
+def test_twins_outlast_their_budget_while_a_background_compile_runs(monkeypatch):
+    """No foreground compile of what a background process is compiling."""
+    from kmeans_core import _background
+
+    calls = []
+
+    class Kernel:
+        overloads: dict = {}
+
+        def __call__(self, *args):
+            calls.append("kernel")
+            return "kernel"
+
+    def twin(*args):
+        calls.append("twin")
+        return "twin"
+
+    running, cached, asked = True, False, []
+    monkeypatch.setattr(_background, "running", lambda: asked.append(1) or running)
+    monkeypatch.setattr(_jit, "_cached", lambda kernel, signature: cached)
+    monkeypatch.setattr(_jit, "_in_cache", {})
+    monkeypatch.setattr(_jit, "_background_asked", -float("inf"))
+    monkeypatch.setattr(_jit, "_background_seen", False)
+    monkeypatch.setattr(_jit, "_twin_seconds", _jit.compile_budget("gemm") + 1.0)
+    kernel = Kernel()
+    assert _jit.call(kernel, twin, np.ones(3), path="gemm") == "twin"
+    assert _jit.call(kernel, twin, np.ones(3), path="gemm") == "twin"
+    assert len(asked) == 1  # the disk is asked at most every poll interval
+    # The small path's budget is not lifted: the background does not compile it.
+    assert _jit.call(kernel, twin, np.ones(3, dtype=np.float32)) == "kernel"
+    # The compile ends, having cached the kernel: looked up afresh and loaded.
+    running, cached = False, True
+    monkeypatch.setattr(_jit, "_background_asked", -float("inf"))
+    assert _jit.call(kernel, twin, np.ones(3), path="gemm") == "kernel"
+    assert calls == ["twin", "twin", "kernel", "kernel"]
+
+
 def test_twins_running_at_once_count_their_wall_time_once(monkeypatch):
     import threading
     import time

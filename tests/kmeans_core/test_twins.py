@@ -164,7 +164,8 @@ def test_call_runs_the_twin_until_its_budget_is_spent(monkeypatch):
     assert calls == ["twin", "twin", "kernel", "kernel", "kernel"]
 
 
-def test_a_cached_kernel_on_a_large_data_path_is_loaded_at_once(monkeypatch):
+def _recording_kernel_and_twin():
+    """A stand-in kernel class (never compiled) and twin that log their calls."""
     calls = []
 
     class Kernel:
@@ -178,6 +179,11 @@ def test_a_cached_kernel_on_a_large_data_path_is_loaded_at_once(monkeypatch):
         calls.append("twin")
         return "twin"
 
+    return calls, Kernel, twin
+
+
+def test_a_cached_kernel_on_a_large_data_path_is_loaded_at_once(monkeypatch):
+    calls, Kernel, twin = _recording_kernel_and_twin()
     cached = True
     monkeypatch.setattr(_jit, "_cached", lambda kernel, signature: cached)
     monkeypatch.setattr(_jit, "_twin_seconds", 0.0)
@@ -193,19 +199,7 @@ def test_twins_outlast_their_budget_while_a_background_compile_runs(monkeypatch)
     """No foreground compile of what a background process is compiling."""
     from kmeans_core import _background
 
-    calls = []
-
-    class Kernel:
-        overloads: dict = {}
-
-        def __call__(self, *args):
-            calls.append("kernel")
-            return "kernel"
-
-    def twin(*args):
-        calls.append("twin")
-        return "twin"
-
+    calls, Kernel, twin = _recording_kernel_and_twin()
     running, cached, asked = True, False, []
     monkeypatch.setattr(_background, "running", lambda: asked.append(1) or running)
     monkeypatch.setattr(_jit, "_cached", lambda kernel, signature: cached)

@@ -101,7 +101,10 @@ def measured_lloyd_pass(
     float32    tiled  rows   dots   blas   sklearn      fastest of ours
     =========  =====  =====  =====  =====  ===========  ==================
     16 x 8     9.37   7.72   6.33   7.53   5.33         dots
-    16 x 128   56.8   67.2   37.7   27.5   33.0         blas
+    16 x 128   40.2   43.6   15.4   22.7   20.7         dots
+    16 x 256   76.2   91.2   31.4   35.2   39.4         dots
+    16 x 512   142    169    88.4   57.5   75.7         blas
+    24 x 256   56.7   77.2   26.9   29.8   30.1         dots
     32 x 4     6.61   3.35   3.80   7.84   3.53         rows
     32 x 64    25.7   25.3   11.5   16.7   11.7         dots
     32 x 256   76.1   82.4   45.7   33.9   35.7         blas
@@ -112,12 +115,16 @@ def measured_lloyd_pass(
     512 x 1024 209    246    99.3   87.2   88.0         blas
     =========  =====  =====  =====  =====  ===========  ==================
 
-    In float64 the dot-product kernels were at most 1.01x BLAS in every cell
+    (The rows from 16 x 128 to 24 x 256 are from a later run, after the
+    dot-product kernels learned to score tiles along their rows below d = 32,
+    ``dots.outer_tiles``; 16 x 128 had been 37.7 against BLAS's 27.5.)  In
+    float64 the dot-product kernels were at most 1.01x BLAS in every cell
     (d = 16 to 512, k = 2 to 1024) and 0.74x at d=16 k=1024; the row-major
     kernels won at k <= 8 from d = 32 on (4.59 against 5.66 ms at 64 x 8).
     So: the kernels compiled per d up to d = 8 (``unrolled_applies``), the
     tiled kernels up to d = 15, then BLAS in float32 where k is large for d
-    (k >= 128 below d = 32, k >= 256 below d = 128, k >= 1024 beyond), the
+    (k > 256 below d = 32, where the dot-product tiles get too short to be
+    scored along their rows; k >= 256 below d = 128; k >= 1024 beyond), the
     row-major kernels for k <= 8 from d = 32 on, and the dot-product kernels
     everywhere else.  The BLAS path's slabs win only where k is large enough
     for BLAS to run near its peak; the earlier rule (BLAS from k = 8 in
@@ -131,7 +138,7 @@ def measured_lloyd_pass(
     if n_features < 16:
         return "tiled"
     if np.dtype(dtype) == np.float32:
-        blas_from = 128 if n_features < 32 else 256 if n_features < 128 else 1024
+        blas_from = 257 if n_features < 32 else 256 if n_features < 128 else 1024
         if n_clusters >= blas_from:
             return "blas"
     if n_features >= 32 and n_clusters <= 8:

@@ -18,6 +18,7 @@ from kmeans_core._kernels.dots import (
     centers_expansion,
     dots_assign,
     dots_assign_accumulate,
+    outer_tiles,
     tile_rows,
 )
 from kmeans_core._kernels.lloyd import lloyd_assign_accumulate
@@ -29,7 +30,9 @@ DTYPES = [np.float32, np.float64]
 RTOL = {np.float32: 1e-4, np.float64: 1e-7}
 # (n, d, k): k = 1, k not a multiple of 4 (the last centers one at a time), an
 # odd tile remainder (the last row of a pair alone), k large enough that a
-# tile holds fewer than 256 rows, several blocks.
+# tile holds fewer than 256 rows, several blocks; and the tiles scored along
+# their rows (``outer_tiles``: d < 32, k >= 32), with d and k multiples of 4
+# and not, and a last tile of a few rows.
 SHAPES = [
     (130, 33, 1),
     (1501, 40, 5),
@@ -37,6 +40,9 @@ SHAPES = [
     (701, 129, 16),
     (3001, 257, 8),
     (900, 20, 1030),
+    (1200, 16, 40),
+    (2003, 19, 37),
+    (700, 31, 64),
 ]
 
 
@@ -84,9 +90,13 @@ def test_assign_equals_the_tiled_kernel_bit_for_bit(dtype, n, d, k):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_near_ties_are_decided_exactly(dtype, seed):
-    n, d, k = 2000, 48, 6
+@pytest.mark.parametrize(
+    ("n", "d", "k", "seed"),
+    # Tiles scored along the features, then along the rows (``outer_tiles``).
+    [(2000, 48, 6, 0), (2000, 48, 6, 1), (2000, 48, 6, 2), (1500, 20, 36, 0)]
+    + [(1500, 20, 36, 2)],
+)
+def test_near_ties_are_decided_exactly(dtype, n, d, k, seed):
     X, centers = near_tie_data(n, d, k, dtype, seed)
     w = np.ones(n, dtype=dtype)
     starts = block_starts(n, k, d)
@@ -150,6 +160,22 @@ def test_centers_expansion_matches_numpy(dtype):
     expected = 0.5 * (shifted.astype(np.float64) ** 2).sum(axis=1)
     np.testing.assert_allclose(half_norms, expected, rtol=RTOL[dtype])
     assert tie_margin == 4.0 * 15 * np.finfo(dtype).eps
+
+
+def test_the_shapes_reach_both_ways_of_scoring_a_tile():
+    by_rows = [
+        outer_tiles(k, d, tile_rows(k, np.dtype(dtype).itemsize))
+        for _, d, k in SHAPES
+        for dtype in DTYPES
+    ]
+    assert any(by_rows) and not all(by_rows)
+    assert outer_tiles(40, 16, 256)
+    assert not outer_tiles(40, 32, 256)  # more features: along the features
+    assert not outer_tiles(8, 16, 256)  # few centers
+    assert not outer_tiles(1030, 20, 16)  # short tiles
+    assert outer_tiles(36, 20, tile_rows(36, 4)) and outer_tiles(
+        36, 20, tile_rows(36, 8)
+    )
 
 
 def test_tiles_hold_16_to_256_rows():

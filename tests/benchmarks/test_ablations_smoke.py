@@ -6,9 +6,10 @@ from benchmarks.ablations import main, measure
 
 
 def test_every_ablation_runs_and_changes_no_result():
-    # 3000 x 24 with k=128 takes the BLAS path (float32) and seeds from the
-    # transposed copy (96-byte rows); 3000 x 3 the per-d seeding and packed rows.
-    rows = measure("3000x24x128", repeats=1) + measure("3000x3x6", repeats=1)
+    # 3000 x 24 with k=260 takes the BLAS path (float32, k > 256 below d = 32)
+    # and seeds from the transposed copy (96-byte rows); 3000 x 3 the per-d
+    # seeding and packed rows.
+    rows = measure("3000x24x260", repeats=1) + measure("3000x3x6", repeats=1)
     names = {r["ablation"] for r in rows}
     assert {"reuse (lloyd)", "reuse (hamerly)", "reuse (yinyang)"} <= names
     assert "seeding (per-d kernel)" in names

@@ -12,8 +12,10 @@ process then loads the kernels instead of compiling them.
   d >= 16 with few clusters, and the dot-product ones), Lloyd's BLAS path, each
   algorithm ("elkan", "hamerly", "yinyang", on both of their paths),
   k-means++ on each of its scorers, ``predict``, ``transform`` and ``score``;
-* ``--all`` adds ``MiniBatchKMeans``, fits with ``copy_x=False``, and the
-  BLAS-path k-means++ scorer.
+* ``--all`` adds ``MiniBatchKMeans``, fits with ``copy_x=False``, the
+  BLAS-path k-means++ scorer, and fits on sparse CSR rows with 32- and
+  64-bit indices (when scipy is installed; ``--only sparse`` without it is
+  an error).
 
 The fits run in worker processes (``--jobs``, default: one per core), and then
 once more in this process, which compiles whatever a worker's cache write may
@@ -120,6 +122,29 @@ def _blas_seeding(dtype: str) -> None:
     _fit_and_use(_data(3000, 120, dtype), 4)
 
 
+def _sparse(dtype: str) -> None:
+    from scipy import sparse  # only ever run where scipy is installed
+
+    X = sparse.csr_matrix(_data(3000, 40, dtype))
+    X.data[X.data < 1.0] = 0.0  # about two thirds of the entries
+    X.eliminate_zeros()
+    wide = X.copy()
+    wide.indices = wide.indices.astype(np.int64)
+    wide.indptr = wide.indptr.astype(np.int64)
+    for rows in (X, wide):
+        _fit_and_use(rows, 8)
+        _fit_and_use(rows, 40)
+
+
+def scipy_installed() -> bool:
+    """Whether scipy can be imported (the "sparse" workload needs it)."""
+    try:
+        import scipy.sparse  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 #: Every workload, by name: ``name -> workload(dtype)``.
 WORKLOADS: dict[str, Callable[[str], None]] = {
     "small": _small,
@@ -134,6 +159,7 @@ WORKLOADS: dict[str, Callable[[str], None]] = {
     "minibatch": _minibatch,
     "no-copy": _no_copy,
     "blas-seeding": _blas_seeding,
+    "sparse": _sparse,
 }
 
 #: The workloads run without ``--all``.
@@ -291,6 +317,15 @@ def main(argv: list[str] | None = None) -> int:
         print(where)
         return 0
     names = tuple(args.only or (WORKLOADS if args.all else COMMON))
+    if "sparse" in names and not scipy_installed():
+        if args.only:
+            print(
+                "precompile: the sparse workload needs scipy; install it "
+                "(pip install scipy) or leave out --only sparse",
+                file=sys.stderr,
+            )
+            return 2
+        names = tuple(name for name in names if name != "sparse")
 
     def log(line: str) -> None:
         if not args.quiet:

@@ -154,3 +154,51 @@ def test_cache_dir_variable_wins_over_numba_cache_dir(tmp_path):
     )
     out = _run(["-m", "kmeans_core.precompile", "--where"], env)
     assert Path(out.strip()).is_relative_to(tmp_path / "ours")
+
+
+#: Child code: a default fit of a sparse CSR float32 matrix, kernels forced;
+#: prints what Numba compiled.
+SPARSE_FIT_CODE = (
+    """
+import json
+import numpy as np
+from scipy import sparse
+"""
+    + COMPILE_COUNTER
+    + """
+from kmeans_core import KMeans, _jit
+_jit.always_kernels()
+rng = np.random.default_rng(5)
+X = sparse.random(2500, 60, density=0.2, format="csr", random_state=5)
+X = X.astype(np.float32)
+KMeans(12, random_state=0).fit(X).predict(X)
+from kmeans_core._kernels.sparse import sparse_assign
+# Loaded from the cache or compiled: either way, the sparse kernels ran.
+print(json.dumps({"compiled": compiled, "ran": len(sparse_assign.overloads)}))
+"""
+)
+
+
+@pytest.mark.slow
+def test_precompile_all_covers_sparse_rows(tmp_path):
+    pytest.importorskip("scipy")
+    cache = tmp_path / "cache"
+    env = _env(KMEANS_CORE_CACHE_DIR=str(cache))
+    _run(
+        ["-m", "kmeans_core.precompile", "--only", "sparse", "--dtype", "float32"]
+        + ["--jobs", "1", "--quiet"],
+        env,
+    )
+    out = json.loads(_run(["-c", SPARSE_FIT_CODE], env).strip().splitlines()[-1])
+    assert out["ran"] > 0
+    assert _ours(out["compiled"]) == []
+
+
+def test_precompile_only_sparse_without_scipy_is_a_clear_error(monkeypatch, capsys):
+    from kmeans_core import precompile
+
+    monkeypatch.setattr(precompile, "scipy_installed", lambda: False)
+    assert precompile.main(["--only", "sparse", "--quiet"]) == 2
+    assert "needs scipy" in capsys.readouterr().err
+    assert "sparse" in precompile.WORKLOADS
+    assert "sparse" not in precompile.COMMON

@@ -130,19 +130,19 @@ def compiled_for(kernel: Any, dtype: Any) -> bool:
     return on_dtype(list(kernel.overloads)) or on_dtype(_cached_signatures(kernel))
 
 
-def is_ready(kernel: Any, args: Sequence[Any]) -> bool:
+def is_ready(kernel: Any, args: Sequence[Any], fresh: bool = False) -> bool:
     """Whether calling ``kernel(*args)`` now would not compile anything.
 
     True when the kernel is compiled in this process for these argument types
     or cached on disk for them.  The disk is asked once per process and
-    signature.
+    signature, or again with ``fresh``.
     """
     signature = signature_of(args)
     if signature in kernel.overloads:
         return True
     key = (kernel, signature)
     with _lock:
-        if key not in _in_cache:
+        if fresh or key not in _in_cache:
             _in_cache[key] = _cached(kernel, signature)
         return _in_cache[key]
 
@@ -168,7 +168,10 @@ def use_twin(kernel: Any, args: Sequence[Any], path: str = "small") -> bool:
     ready = is_ready(kernel, args)
     if _within_budget(ready, path):
         return True
-    if not ready:
+    # About to compile: ask the disk again first, as another process (a
+    # background compile that ended unseen) may have cached it meanwhile;
+    # if it did, calling the kernel loads it.
+    if not ready and not is_ready(kernel, args, fresh=True):
         budget = compile_budget(path)
         announce(f"first use ({path})", max(budget, FIRST_USE_COMPILE_SECONDS))
     return False

@@ -220,6 +220,29 @@ def test_twins_outlast_their_budget_while_a_background_compile_runs(monkeypatch)
     assert calls == ["twin", "twin", "kernel", "kernel"]
 
 
+def test_the_disk_is_asked_again_before_a_compile(monkeypatch, caplog):
+    """A kernel cached by another process since the first look is loaded."""
+    calls, Kernel, twin = _recording_kernel_and_twin()
+    answers = []
+
+    def cached(kernel, signature):
+        answers.append(len(answers) > 0)  # not cached at first, then cached
+        return answers[-1]
+
+    monkeypatch.setattr(_jit, "_cached", cached)
+    monkeypatch.setattr(_jit, "_in_cache", {})
+    monkeypatch.setattr(_jit, "compile_in_background", lambda: False)
+    monkeypatch.setattr(_jit, "_announced", set())
+    monkeypatch.setattr(_jit, "_twin_seconds", 0.0)
+    kernel = Kernel()
+    assert _jit.call(kernel, twin, np.ones(3), path="gemm") == "twin"
+    monkeypatch.setattr(_jit, "_twin_seconds", _jit.compile_budget("gemm") + 1.0)
+    with caplog.at_level("INFO", logger="kmeans_core"):
+        assert _jit.call(kernel, twin, np.ones(3), path="gemm") == "kernel"
+    assert answers == [False, True]
+    assert "compiling" not in caplog.text  # loaded, not compiled: not announced
+
+
 def test_twins_running_at_once_count_their_wall_time_once(monkeypatch):
     import threading
     import time

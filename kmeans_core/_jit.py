@@ -212,9 +212,8 @@ def compile_in_background() -> bool:
     While one does, the twins of the larger paths keep standing in past their
     budget: compiling in the foreground too would stall the fit for the
     seconds the background process is already spending.  Asked of the disk at
-    most every ``BACKGROUND_POLL_SECONDS``; when the compile is seen to have
-    ended, the kernels are looked up on disk afresh (``is_ready``), so that
-    what it cached is loaded rather than compiled.
+    most every ``BACKGROUND_POLL_SECONDS``.  Once it has ended, ``use_twin``
+    asks the disk afresh before compiling, so what it cached is loaded.
     """
     global _background_seen, _background_asked
     now = time.monotonic()
@@ -225,8 +224,6 @@ def compile_in_background() -> bool:
 
     seen = _background.running()
     with _lock:
-        if _background_seen and not seen:
-            _in_cache.clear()
         _background_seen, _background_asked = seen, now
     return seen
 

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit, prange
+from numba.extending import register_jitable
 
 from .._config import CACHE, DOT_TILE_BYTES, FASTMATH, SCORE_FASTMATH
 from .common import sum_block
@@ -71,7 +72,9 @@ def centers_expansion(centers):
     return reference, shifted, half_norms, tie_margin
 
 
-@njit
+# Plain Python when called from Python (``dispatch`` asks without compiling),
+# compiled into the kernels that call them.
+@register_jitable
 def tile_rows(n_clusters, itemsize):
     """Rows per tile: the tile's dot products fit ``DOT_TILE_BYTES``, 16 to 256 rows."""
     return max(16, min(256, DOT_TILE_BYTES // (n_clusters * itemsize)))
@@ -168,7 +171,7 @@ OUTER_MIN_CLUSTERS = 32
 OUTER_MIN_TILE_ROWS = 64
 
 
-@njit
+@register_jitable
 def outer_tiles(n_clusters, n_features, n_tile):
     """Whether ``tile_dots_by_rows`` (rather than ``tile_dots``) scores the tiles."""
     return (

@@ -38,7 +38,15 @@ from .._config import YINYANG_MAX_BOUND_BYTES
 from .._jit import compiled_for, pending, twins_would_run
 from .._kernels.common import relocate_empty_clusters, weighted_inertia
 from .._kernels.distances import assign_nearest, pairwise_euclidean
-from .._kernels.dots import dots_assign, dots_assign_accumulate, dots_pass
+from .._kernels.dots import (
+    OUTER_MAX_FEATURES,
+    OUTER_MIN_CLUSTERS,
+    dots_assign,
+    dots_assign_accumulate,
+    dots_pass,
+    outer_tiles,
+    tile_rows,
+)
 from .._kernels.lloyd import argmin_accumulate_from_dots, lloyd_assign_accumulate
 from .._kernels.rows import rows_assign, rows_assign_accumulate, score_margin
 from .._kernels.unrolled import UNROLLED_KERNELS, unrolled_applies
@@ -138,8 +146,14 @@ def measured_lloyd_pass(
     if n_features < 16:
         return "tiled"
     if np.dtype(dtype) == np.float32:
-        blas_from = 257 if n_features < 32 else 256 if n_features < 128 else 1024
-        if n_clusters >= blas_from:
+        if n_features < OUTER_MAX_FEATURES:
+            # BLAS only where the dot-product tiles are scored along the
+            # features (``dots.outer_tiles``): from k > 256.
+            tile = tile_rows(n_clusters, np.dtype(dtype).itemsize)
+            by_rows = outer_tiles(n_clusters, n_features, tile)
+            if n_clusters >= OUTER_MIN_CLUSTERS and not by_rows:
+                return "blas"
+        elif n_clusters >= (256 if n_features < 128 else 1024):
             return "blas"
     if n_features >= 32 and n_clusters <= 8:
         return "rows"

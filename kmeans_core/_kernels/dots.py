@@ -18,7 +18,10 @@ while its rows are in cache:
   vectorises best (``_config.SCORE_FASTMATH``); with few features and
   enough centers (``outer_tiles``), ``tile_dots_by_rows`` does instead, from
   a transposed tile, vectorised along the rows: at d = 16 the sums along so
-  few features cost more to finish than to compute;
+  few features cost more to finish than to compute; and in float32 from
+  d = 32 (``panel_tiles``), ``panels.panel_dots`` does, keeping a block of
+  four rows by sixteen centers in registers, with no sums along the features
+  to finish either;
 * ``lloyd.nearest_from_dots`` turns the dot products into labels, sending
   every row whose runner-up lies within the scores' rounding-error bound to
   ``squared_distance``, exactly as the BLAS path does;
@@ -39,6 +42,7 @@ from .._config import CACHE, DOT_TILE_BYTES, FASTMATH, SCORE_FASTMATH
 from .common import sum_block
 from .distances import squared_distance
 from .lloyd import nearest_from_dots
+from .panels import PANEL_WIDTH, pack_panels, panel_dots, transpose_panel_dots
 
 
 @njit(fastmath=FASTMATH, cache=CACHE)
@@ -181,6 +185,30 @@ def outer_tiles(n_clusters, n_features, n_tile):
     )
 
 
+#: ``panel_tiles``: float32 tiles from this many features up to the next,
+#: and from this many centers, are scored by ``panels.panel_dots``.  One
+#: fused pass (2 threads, 16 MiB of X, median of three alternating runs of
+#: the old and new code, each the best of seven calls), ``panel_dots`` /
+#: ``tile_dots``: 0.75-0.86 at d = 32, 0.78-0.85 at d = 48, 0.82-0.91 at
+#: d = 64, 0.89-0.93 at d = 128, for k = 16-256; but 0.96-1.0 at d = 256,
+#: the same within noise, where a panel of 16 centers (16 KiB) shares the
+#: first-level cache with the rows.  float64 gained nothing (0.92-1.18, one
+#: core): ``tile_dots`` already sums four-lane vectors there nearly as fast.
+PANEL_MIN_FEATURES = 32
+PANEL_MAX_FEATURES = 128
+PANEL_MIN_CLUSTERS = 16
+
+
+@register_jitable
+def panel_tiles(n_clusters, n_features, itemsize):
+    """Whether ``panels.panel_dots`` (rather than ``tile_dots``) scores the tiles."""
+    return (
+        itemsize == 4
+        and PANEL_MIN_FEATURES <= n_features <= PANEL_MAX_FEATURES
+        and n_clusters >= PANEL_MIN_CLUSTERS
+    )
+
+
 @njit(fastmath=SCORE_FASTMATH)
 def tile_dots_by_rows(rows_t, n_rows, shifted, dots_t):
     """``tile_dots`` from a transposed tile, vectorised along its rows.
@@ -244,29 +272,40 @@ def nearest_in_block(
     shifted,
     half_norms,
     tie_margin,
+    panels,
     labels,
 ):
     """Exact labels of rows ``start_block:stop_block``, tile by tile.
 
     ``reference, shifted, half_norms, tie_margin`` are
-    ``centers_expansion(centers)``.  IN X, start_block, stop_block, centers,
-    reference, shifted, half_norms, tie_margin; OUT labels (the block's rows).
+    ``centers_expansion(centers)``, and ``panels`` is ``shifted`` packed by
+    ``panels.pack_panels`` if ``panel_tiles`` (else unused).  IN X,
+    start_block, stop_block, centers, reference, shifted, half_norms,
+    tie_margin, panels; OUT labels (the block's rows).
     """
     n_clusters, n_features = centers.shape
     n_tile = tile_rows(n_clusters, X.itemsize)
     by_rows = outer_tiles(n_clusters, n_features, n_tile)
+    by_panels = panel_tiles(n_clusters, n_features, X.itemsize)
     # One buffer for either layout of the tile (rows, or features x rows).
     tile = np.empty(n_tile * n_features, dtype=X.dtype)
     rows = tile.reshape((n_tile, n_features))
     rows_t = tile.reshape((n_features, n_tile))
     radius = np.empty(n_tile)
     dots_t = np.empty((n_clusters, n_tile), dtype=X.dtype)
+    # The panels' products, row-major, before they are turned around.
+    panel_width = panels.shape[0] * panels.shape[2] if by_panels else 0
+    dots_by_row = np.empty((n_tile if by_panels else 0, panel_width), dtype=X.dtype)
     for start in range(start_block, stop_block, n_tile):
         stop = min(start + n_tile, stop_block)
         n_rows = stop - start
         if by_rows:
             centred_tile(X, start, stop, reference, rows_t, radius, True)
             tile_dots_by_rows(rows_t, n_rows, shifted, dots_t)
+        elif by_panels:
+            centred_tile(X, start, stop, reference, rows, radius, False)
+            panel_dots(rows, n_rows, panels, dots_by_row)
+            transpose_panel_dots(dots_by_row, n_rows, n_clusters, dots_t)
         else:
             centred_tile(X, start, stop, reference, rows, radius, False)
             tile_dots(rows, n_rows, shifted, dots_t)
@@ -310,10 +349,24 @@ def dots_pass(
     (n_blocks, k) float64 or min_sq_dist (n,) in X's dtype.
     """
     reference, shifted, half_norms, tie_margin = centers_expansion(centers)
+    n_clusters, n_features = centers.shape
+    if panel_tiles(n_clusters, n_features, X.itemsize):
+        panels = pack_panels(shifted, PANEL_WIDTH)
+    else:
+        panels = np.empty((0, 0, PANEL_WIDTH), dtype=X.dtype)
     for b in prange(block_starts.shape[0] - 1):
         start, stop = block_starts[b], block_starts[b + 1]
         nearest_in_block(
-            X, start, stop, centers, reference, shifted, half_norms, tie_margin, labels
+            X,
+            start,
+            stop,
+            centers,
+            reference,
+            shifted,
+            half_norms,
+            tie_margin,
+            panels,
+            labels,
         )
         if accumulate:
             sum_block(

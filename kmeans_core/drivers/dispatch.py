@@ -115,9 +115,12 @@ def measured_lloyd_pass(
     24 x 256   56.7   77.2   26.9   29.8   30.1         dots
     32 x 4     6.61   3.35   3.80   7.84   3.53         rows
     32 x 64    25.7   25.3   11.5   16.7   11.7         dots
-    32 x 256   76.1   82.4   45.7   33.9   35.7         blas
+    32 x 256   56.2   71.0   26.2   27.5   26.8         dots
+    32 x 512   111    116    50.3   45.9   52.7         blas
     64 x 8     10.0   3.26   3.70   6.39   3.42         rows
     64 x 64    26.5   18.2   10.8   16.5   10.7         dots
+    64 x 1024  163    191    79.0   74.6   76.2         blas
+    96 x 1024  162    178    75.1   75.2   73.1         dots
     128 x 128  39.0   30.7   14.3   18.6   14.1         dots
     256 x 256  61.7   58.5   23.6   29.6   22.0         dots
     512 x 1024 209    246    99.3   87.2   88.0         blas
@@ -125,14 +128,17 @@ def measured_lloyd_pass(
 
     (The rows from 16 x 128 to 24 x 256 are from a later run, after the
     dot-product kernels learned to score tiles along their rows below d = 32,
-    ``dots.outer_tiles``; 16 x 128 had been 37.7 against BLAS's 27.5.)  In
+    ``dots.outer_tiles``; 16 x 128 had been 37.7 against BLAS's 27.5.  The
+    rows 32 x 256, 32 x 512, 64 x 1024 and 96 x 1024 are from a third run,
+    after they learned to score float32 tiles by panels of centers from d = 32
+    to 128, ``dots.panel_tiles``; 32 x 256 had been 45.7 against 33.9.)  In
     float64 the dot-product kernels were at most 1.01x BLAS in every cell
     (d = 16 to 512, k = 2 to 1024) and 0.74x at d=16 k=1024; the row-major
     kernels won at k <= 8 from d = 32 on (4.59 against 5.66 ms at 64 x 8).
     So: the kernels compiled per d up to d = 8 (``unrolled_applies``), the
     tiled kernels up to d = 15, then BLAS in float32 where k is large for d
     (k > 256 below d = 32, where the dot-product tiles get too short to be
-    scored along their rows; k >= 256 below d = 128; k >= 1024 beyond), the
+    scored along their rows; k >= 512 below d = 64; k >= 1024 beyond), the
     row-major kernels for k <= 8 from d = 32 on, and the dot-product kernels
     everywhere else.  The BLAS path's slabs win only where k is large enough
     for BLAS to run near its peak; the earlier rule (BLAS from k = 8 in
@@ -153,7 +159,7 @@ def measured_lloyd_pass(
             by_rows = outer_tiles(n_clusters, n_features, tile)
             if n_clusters >= OUTER_MIN_CLUSTERS and not by_rows:
                 return "blas"
-        elif n_clusters >= (256 if n_features < 128 else 1024):
+        elif n_clusters >= (512 if n_features < 64 else 1024):
             return "blas"
     if n_features >= 32 and n_clusters <= 8:
         return "rows"

@@ -19,6 +19,7 @@ from kmeans_core._kernels.dots import (
     dots_assign,
     dots_assign_accumulate,
     outer_tiles,
+    panel_tiles,
     tile_rows,
 )
 from kmeans_core._kernels.lloyd import lloyd_assign_accumulate
@@ -32,7 +33,10 @@ RTOL = {np.float32: 1e-4, np.float64: 1e-7}
 # odd tile remainder (the last row of a pair alone), k large enough that a
 # tile holds fewer than 256 rows, several blocks; and the tiles scored along
 # their rows (``outer_tiles``: d < 32, k >= 32), with d and k multiples of 4
-# and not, and a last tile of a few rows.
+# and not, and a last tile of a few rows; and in float32 the tiles scored by
+# panels of 16 centers (``panel_tiles``: 32 <= d <= 256, k >= 16), with k a
+# multiple of 16 and not (a padded last panel), tiles whose rows are not a
+# multiple of the four-row block, and tiles shorter than eight rows apart.
 SHAPES = [
     (130, 33, 1),
     (1501, 40, 5),
@@ -43,6 +47,10 @@ SHAPES = [
     (1200, 16, 40),
     (2003, 19, 37),
     (700, 31, 64),
+    (1500, 32, 16),
+    (2003, 45, 37),
+    (1003, 128, 19),
+    (650, 70, 530),
 ]
 
 
@@ -92,9 +100,10 @@ def test_assign_equals_the_tiled_kernel_bit_for_bit(dtype, n, d, k):
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize(
     ("n", "d", "k", "seed"),
-    # Tiles scored along the features, then along the rows (``outer_tiles``).
+    # Tiles scored along the features, along the rows (``outer_tiles``), and
+    # in float32 by panels (``panel_tiles``).
     [(2000, 48, 6, 0), (2000, 48, 6, 1), (2000, 48, 6, 2), (1500, 20, 36, 0)]
-    + [(1500, 20, 36, 2)],
+    + [(1500, 20, 36, 2), (1500, 40, 21, 0), (1500, 40, 21, 3)],
 )
 def test_near_ties_are_decided_exactly(dtype, n, d, k, seed):
     X, centers = near_tie_data(n, d, k, dtype, seed)
@@ -162,13 +171,22 @@ def test_centers_expansion_matches_numpy(dtype):
     assert tie_margin == 4.0 * 15 * np.finfo(dtype).eps
 
 
-def test_the_shapes_reach_both_ways_of_scoring_a_tile():
-    by_rows = [
-        outer_tiles(k, d, tile_rows(k, np.dtype(dtype).itemsize))
-        for _, d, k in SHAPES
-        for dtype in DTYPES
-    ]
-    assert any(by_rows) and not all(by_rows)
+def test_the_shapes_reach_every_way_of_scoring_a_tile():
+    ways = set()
+    for _, d, k in SHAPES:
+        for itemsize in (4, 8):
+            if outer_tiles(k, d, tile_rows(k, itemsize)):
+                ways.add("rows")
+            elif panel_tiles(k, d, itemsize):
+                ways.add("panels")
+            else:
+                ways.add("features")
+    assert ways == {"rows", "panels", "features"}
+    assert panel_tiles(16, 32, 4) and panel_tiles(530, 128, 4)
+    assert not panel_tiles(16, 32, 8)  # float64: along the features
+    assert not panel_tiles(15, 64, 4)  # few centers
+    assert not panel_tiles(64, 31, 4) and not panel_tiles(64, 129, 4)
+    assert panel_tiles(21, 40, 4)  # the near-tie test's panel shape
     assert outer_tiles(40, 16, 256)
     assert not outer_tiles(40, 32, 256)  # more features: along the features
     assert not outer_tiles(8, 16, 256)  # few centers

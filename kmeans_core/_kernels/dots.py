@@ -262,27 +262,30 @@ def tile_dots_by_rows(rows_t, n_rows, shifted, dots_t):
                 dots_t[last, r] += a * rows_t[f, r]
 
 
+@njit(fastmath=FASTMATH)
+def centers_scoring(centers, itemsize):
+    """What ``nearest_in_block`` needs of the centers, once per pass.
+
+    ``centers_expansion(centers)`` and ``panels``: its shifted centers packed
+    by ``panels.pack_panels`` if ``panel_tiles`` chooses them (else empty).
+    """
+    reference, shifted, half_norms, tie_margin = centers_expansion(centers)
+    n_clusters, n_features = centers.shape
+    if panel_tiles(n_clusters, n_features, itemsize):
+        panels = pack_panels(shifted, PANEL_WIDTH)
+    else:
+        panels = np.empty((0, 0, PANEL_WIDTH), dtype=centers.dtype)
+    return reference, shifted, half_norms, tie_margin, panels
+
+
 @njit(inline="always")
-def nearest_in_block(
-    X,
-    start_block,
-    stop_block,
-    centers,
-    reference,
-    shifted,
-    half_norms,
-    tie_margin,
-    panels,
-    labels,
-):
+def nearest_in_block(X, start_block, stop_block, centers, scoring, labels):
     """Exact labels of rows ``start_block:stop_block``, tile by tile.
 
-    ``reference, shifted, half_norms, tie_margin`` are
-    ``centers_expansion(centers)``, and ``panels`` is ``shifted`` packed by
-    ``panels.pack_panels`` if ``panel_tiles`` (else unused).  IN X,
-    start_block, stop_block, centers, reference, shifted, half_norms,
-    tie_margin, panels; OUT labels (the block's rows).
+    IN X, start_block, stop_block, centers, scoring (``centers_scoring``);
+    OUT labels (the block's rows).
     """
+    reference, shifted, half_norms, tie_margin, panels = scoring
     n_clusters, n_features = centers.shape
     n_tile = tile_rows(n_clusters, X.itemsize)
     by_rows = outer_tiles(n_clusters, n_features, n_tile)
@@ -348,26 +351,10 @@ def dots_pass(
     either partial_sums (n_blocks, k, d) float64 and partial_weights
     (n_blocks, k) float64 or min_sq_dist (n,) in X's dtype.
     """
-    reference, shifted, half_norms, tie_margin = centers_expansion(centers)
-    n_clusters, n_features = centers.shape
-    if panel_tiles(n_clusters, n_features, X.itemsize):
-        panels = pack_panels(shifted, PANEL_WIDTH)
-    else:
-        panels = np.empty((0, 0, PANEL_WIDTH), dtype=X.dtype)
+    scoring = centers_scoring(centers, X.itemsize)
     for b in prange(block_starts.shape[0] - 1):
         start, stop = block_starts[b], block_starts[b + 1]
-        nearest_in_block(
-            X,
-            start,
-            stop,
-            centers,
-            reference,
-            shifted,
-            half_norms,
-            tie_margin,
-            panels,
-            labels,
-        )
+        nearest_in_block(X, start, stop, centers, scoring, labels)
         if accumulate:
             sum_block(
                 X,

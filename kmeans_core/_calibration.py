@@ -54,7 +54,12 @@ def machine() -> str:
 
 
 #: The sources whose speed the calibration measures (``kernels_fingerprint``).
-MEASURED_SOURCES = ("_kernels/dots.py", "_kernels/rows.py", "drivers/gemm.py")
+MEASURED_SOURCES = (
+    "_kernels/dots.py",
+    "_kernels/panels.py",
+    "_kernels/rows.py",
+    "drivers/gemm.py",
+)
 
 
 def kernels_fingerprint() -> str:

@@ -19,7 +19,7 @@ while its rows are in cache:
   enough centers (``outer_tiles``), ``tile_dots_by_rows`` does instead, from
   a transposed tile, vectorised along the rows: at d = 16 the sums along so
   few features cost more to finish than to compute; and in float32 from
-  d = 32 (``panel_tiles``), ``panels.panel_dots`` does, keeping a block of
+  d = 32 to 128 (``panel_tiles``), ``panels.panel_dots`` does, keeping a block of
   four rows by sixteen centers in registers, with no sums along the features
   to finish either;
 * ``lloyd.nearest_from_dots`` turns the dot products into labels, sending

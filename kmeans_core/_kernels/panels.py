@@ -2,7 +2,8 @@
 
 ``dots.tile_dots`` vectorises each dot product along the features and must
 then add up the lanes of every (row, center) sum, a few shuffles and adds per
-pair: at d = 32 to 256 in float32 those sums cost a third of its time.  Here
+pair, while each sum itself is only 4 to 16 vector multiply-adds at d = 32
+to 128 in float32.  Here
 the centers are packed into panels of ``PANEL_WIDTH`` (one panel holds the
 features of 16 centers side by side, ``panels[p, f, :]``), and a block of
 ``PANEL_ROWS`` rows by one panel is accumulated whole: for each feature, each
@@ -20,7 +21,7 @@ vector registers.  Written out by hand that is some 150 lines of
 docstring of the function it returns shows the pattern.  Only ``contract`` is
 allowed, not ``reassoc``: with it LLVM's loop vectoriser would instead
 vectorise each sum along the features, the very pattern this kernel avoids
-(it then ran ten times slower).  So each dot product is summed in feature
+(it then ran about ten times slower).  So each dot product is summed in feature
 order, with fused multiply-adds.  These scores only propose labels, within
 the error bound that ``lloyd.nearest_from_dots`` allows for any order.
 
@@ -41,8 +42,9 @@ from .compiler import SLPCompiler
 #: Centers per panel: two AVX2 vectors of float32 per row.
 PANEL_WIDTH = 16
 #: Rows per block: 4 x 16 running sums fill eight of AVX2's sixteen vector
-#: registers, leaving room for the panel's two vectors and the broadcasts (6
-#: rows spilled, and SLP gave up on 8 x 8).
+#: registers, leaving room for the panel's two vectors and the broadcasts.
+#: Blocks of 6 rows ran seven times slower (SLP left them scalar), and 8
+#: rows x 8 centers ran slower than 4 x 16.
 PANEL_ROWS = 4
 
 

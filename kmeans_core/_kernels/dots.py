@@ -289,16 +289,16 @@ def nearest_in_block(X, start_block, stop_block, centers, scoring, labels):
     n_clusters, n_features = centers.shape
     n_tile = tile_rows(n_clusters, X.itemsize)
     by_rows = outer_tiles(n_clusters, n_features, n_tile)
-    by_panels = panel_tiles(n_clusters, n_features, X.itemsize)
+    by_panels = panels.shape[0] > 0  # packed only if ``panel_tiles``
     # One buffer for either layout of the tile (rows, or features x rows).
     tile = np.empty(n_tile * n_features, dtype=X.dtype)
     rows = tile.reshape((n_tile, n_features))
     rows_t = tile.reshape((n_features, n_tile))
     radius = np.empty(n_tile)
     dots_t = np.empty((n_clusters, n_tile), dtype=X.dtype)
-    # The panels' products, row-major, before they are turned around.
-    panel_width = panels.shape[0] * panels.shape[2] if by_panels else 0
-    dots_by_row = np.empty((n_tile if by_panels else 0, panel_width), dtype=X.dtype)
+    # The panels' products, row-major, before they are turned around (no
+    # columns when the tiles are not scored by panels).
+    dots_by_row = np.empty((n_tile, panels.shape[0] * panels.shape[2]), dtype=X.dtype)
     for start in range(start_block, stop_block, n_tile):
         stop = min(start + n_tile, stop_block)
         n_rows = stop - start

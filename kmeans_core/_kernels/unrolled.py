@@ -127,17 +127,24 @@ def _transpose_tile_compiled(rows, n_rows, n_features, xt):
 def _nearest_in_transposed_tile(xt, n_rows, n_features, centers, best_dist, best_label):
     """Nearest center of each of the ``n_rows`` columns of ``xt``.
 
-    Scores four centers per pass (then the remainder one by one).  Inside a pass
-    the scores are compared in center order with a strict ``<``, so ties go to
-    the lower index exactly as in a one-center-at-a-time scan.
+    Scores four centers per pass.  Inside a pass the scores are compared in
+    center order with a strict ``<``, so ties go to the lower index exactly as
+    in a one-center-at-a-time scan.  When k is not a multiple of four, the last
+    pass scores the last center again in the missing places: a repeat gives
+    the very same score, which never beats the equal score before it, so the
+    labels are those of a scan over the k centers.  (The remaining centers
+    scored one by one left the loop scalar, branching on every row: at
+    2097152 x 2, k = 2 to 3, the search took 3.3-6.6 ms against 1.7 for k = 4.)
     """
     zero = xt.dtype.type(0.0)
     for t in range(n_rows):
         best_dist[t] = np.inf
         best_label[t] = 0
-    n_clusters = centers.shape[0]
-    j = 0
-    while j + 4 <= n_clusters:
+    last = centers.shape[0] - 1
+    for j in range(0, last + 1, 4):
+        j1 = min(j + 1, last)
+        j2 = min(j + 2, last)
+        j3 = min(j + 3, last)
         for t in range(n_rows):
             s0 = zero
             s1 = zero
@@ -147,11 +154,11 @@ def _nearest_in_transposed_tile(xt, n_rows, n_features, centers, best_dist, best
                 x = xt[f, t]
                 d0 = x - centers[j, f]
                 s0 += d0 * d0
-                d1 = x - centers[j + 1, f]
+                d1 = x - centers[j1, f]
                 s1 += d1 * d1
-                d2 = x - centers[j + 2, f]
+                d2 = x - centers[j2, f]
                 s2 += d2 * d2
-                d3 = x - centers[j + 3, f]
+                d3 = x - centers[j3, f]
                 s3 += d3 * d3
             best = best_dist[t]
             label = best_label[t]
@@ -160,26 +167,15 @@ def _nearest_in_transposed_tile(xt, n_rows, n_features, centers, best_dist, best
                 label = j
             if s1 < best:
                 best = s1
-                label = j + 1
+                label = j1
             if s2 < best:
                 best = s2
-                label = j + 2
+                label = j2
             if s3 < best:
                 best = s3
-                label = j + 3
+                label = j3
             best_dist[t] = best
             best_label[t] = label
-        j += 4
-    while j < n_clusters:
-        for t in range(n_rows):
-            s = zero
-            for f in range(n_features):
-                diff = xt[f, t] - centers[j, f]
-                s += diff * diff
-            if s < best_dist[t]:
-                best_dist[t] = s
-                best_label[t] = j
-        j += 1
 
 
 @njit(inline="always", fastmath=FASTMATH)

@@ -189,7 +189,8 @@ def _row_loader(n_features: int) -> Callable:
     """``load(flat, offset)``: the ``n_features`` values from ``flat[offset]`` on.
 
     Returns them as a tuple, built one element at a time by nested inline
-    helpers (a tuple's length must be known when Numba types it).
+    helpers (a tuple's length must be known when Numba types it).  ``offset``
+    must be unsigned (``np.uint64``), as the added positions are.
     """
     if n_features == 1:
 
@@ -200,7 +201,7 @@ def _row_loader(n_features: int) -> Callable:
         return load
 
     head = _row_loader(n_features - 1)
-    last = n_features - 1
+    last = np.uint64(n_features - 1)
 
     @njit(inline="always")
     def load(flat, offset):
@@ -232,7 +233,9 @@ def _load_row_compiled(flat, offset, n_features):
     load = _row_loader(n_features.literal_value)
 
     def implementation(flat, offset, n_features):
-        return load(flat, offset)
+        # Unsigned positions: Numba then adds no test for a negative index
+        # (counted from the end) to each load.  Offsets are never negative.
+        return load(flat, np.uint64(offset))
 
     return implementation
 
@@ -258,15 +261,19 @@ def _add_row_packed(flat, offset, weight, label, running, n_features, lanes):
     sums, then padding.  The row and the cluster's lanes are loaded whole
     before anything is written, so under SLP the update is a few vector
     instructions.  ``n_features`` and ``lanes`` must be compile-time constants.
+
+    Every position is unsigned, so Numba adds no test for a negative index to
+    each access: with them, adding 2097152 rows took 0.7-0.95 of the time
+    (d = 2 to 8, k = 2 to 32, both dtypes, 1 and 2 threads).
     """
     x = load_row(flat, offset, n_features)
-    base = label * lanes
+    base = np.uint64(label) * np.uint64(lanes)
     old = load_row(running, base, lanes)
     running[base] = old[0] + weight
     for f in range(n_features):
-        running[base + 1 + f] = old[1 + f] + weight * np.float64(x[f])
+        running[base + np.uint64(1 + f)] = old[1 + f] + weight * np.float64(x[f])
     for f in range(n_features + 1, lanes):
-        running[base + f] = old[f]
+        running[base + np.uint64(f)] = old[f]
 
 
 @njit(inline="always")
@@ -321,10 +328,10 @@ def _define_kernels(n_features: int, packed: bool = True) -> tuple[Callable, Cal
                 tile_labels = labels[start : start + n_rows]
                 _nearest_in_tile(rows, n_rows, d, centers, xt, best_dist, tile_labels)
                 for t in range(n_rows):
-                    label = tile_labels[t]
+                    label = tile_labels[np.uint64(t)]
                     # As ``common.accumulate_row``, with the loop over features
                     # unrolled: the same float64 additions in the same order.
-                    weight = np.float64(sample_weight[start + t])
+                    weight = np.float64(sample_weight[np.uint64(start + t)])
                     if packed:
                         _add_row_packed(
                             flat, (start + t) * d, weight, label, running, d, lanes

@@ -74,6 +74,18 @@ def kernels_fingerprint() -> str:
 
 def calibration_path() -> Path:
     """``calibration.json`` in the kernel cache folder (``_caching``)."""
+    from numba.core import config
+
+    from ._caching import CACHE_DIR_ENV
+
+    return _calibration_path(os.environ.get(CACHE_DIR_ENV), config.CACHE_DIR)
+
+
+@lru_cache(maxsize=8)
+def _calibration_path(env_dir: str | None, numba_dir: str) -> Path:
+    # Keyed by the settings that place the cache: finding the folder took
+    # about 20 us (paths and permission checks), and dispatch asks for this
+    # file about 17 times per fit, once per kernel choice.
     from ._caching import kernel_cache_dir
 
     return kernel_cache_dir()[1] / FILE_NAME

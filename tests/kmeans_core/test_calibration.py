@@ -183,3 +183,14 @@ def test_the_command_writes_shows_and_removes_the_file(
     assert not calibration_file.exists()
     assert calibrate_main(["--repeats", "0"]) == 2
     assert "--repeats" in capsys.readouterr().err
+
+
+def test_the_calibration_file_follows_the_cache_folder_setting(tmp_path, monkeypatch):
+    # The folder is remembered per setting, so a new setting must move the file.
+    for name in ("first", "second", "first"):
+        folder = tmp_path / name
+        folder.mkdir(exist_ok=True)
+        monkeypatch.setenv("KMEANS_CORE_CACHE_DIR", str(folder))
+        path = _calibration.calibration_path()
+        assert path.name == _calibration.FILE_NAME
+        assert folder in path.parents

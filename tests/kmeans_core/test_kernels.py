@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kmeans_core import init, reference
+from kmeans_core import _twins_seeding, init, reference
 from kmeans_core._blocks import block_starts, tile_starts
 from kmeans_core._config import MAX_UNROLLED_FEATURES, TILE_ROWS
 from kmeans_core._kernels.common import (
@@ -26,6 +26,7 @@ from kmeans_core._kernels.distances import (
 )
 from kmeans_core._kernels.lloyd import lloyd_assign_accumulate
 from kmeans_core._kernels.seeding import (
+    POINT_ROWS_MIN_FEATURES,
     candidate_potentials,
     distances_to_point,
     tiled_candidate_potentials,
@@ -311,6 +312,33 @@ def test_seeding_kernels_match_numpy(dtype):
     np.testing.assert_allclose(
         closest, np.minimum(before, cand_d[:, 2]), rtol=RTOL[dtype]
     )
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n_features", [3, POINT_ROWS_MIN_FEATURES, 37])
+@pytest.mark.parametrize("n_samples", [7, 1030, 2051])
+def test_distances_to_a_point_equal_the_feature_order_sums(
+    n_samples, n_features, dtype
+):
+    # Below POINT_ROWS_MIN_FEATURES from transposed tiles, from it on row by
+    # row, four rows at a time (row counts that leave 1-3 rows over): both
+    # must give NumPy's feature-order sums bit for bit.
+    X, centers, _ = _data(n_samples, n_features, 2, dtype, seed=n_features)
+    expected = np.empty(n_samples)
+    _twins_seeding.distances_to_point(X, centers[:1], expected)
+    got = np.full(n_samples, np.nan)
+    distances_to_point(X, centers[:1], got)
+    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_allclose(
+        got,
+        ((X.astype(np.float64) - centers[0].astype(np.float64)) ** 2).sum(1),
+        rtol=RTOL[dtype],
+    )
+    lowered = np.empty(n_samples)
+    _twins_seeding.distances_to_point(X, centers[1:2], lowered)
+    np.minimum(lowered, expected, out=lowered)
+    update_closest(X, centers[1:2], got)
+    np.testing.assert_array_equal(got, lowered)
 
 
 @pytest.mark.parametrize("weighted", [False, True])

@@ -33,14 +33,10 @@ def accumulate_row(X, i, weight, label, sums, weights):
 
     IN X, i, weight, label; INOUT sums (k, d) float64, weights (k,) float64.
     """
-    # Unsigned positions: Numba then adds no test for a negative index to
-    # each access (see ``unrolled._add_row_packed``).
-    row = np.uint64(i)
-    cluster = np.uint64(label)
     w = np.float64(weight)
-    weights[cluster] += w
+    weights[label] += w
     for f in range(X.shape[1]):
-        sums[cluster, f] += w * np.float64(X[row, f])
+        sums[label, f] += w * np.float64(X[i, f])
 
 
 @njit(inline="always")
@@ -52,8 +48,7 @@ def sum_block(X, sample_weight, labels, start, stop, sums, weights):
     sums[:] = 0.0
     weights[:] = 0.0
     for i in range(start, stop):
-        row = np.uint64(i)
-        accumulate_row(X, row, sample_weight[row], labels[row], sums, weights)
+        accumulate_row(X, i, sample_weight[i], labels[i], sums, weights)
 
 
 @njit(inline="always")

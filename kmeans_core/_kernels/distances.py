@@ -235,10 +235,12 @@ def nearest_in_tile(X, start, stop, centers, xt, dist, best_dist, best_label):
         best_label[t] = 0
     for j in range(centers.shape[0]):
         squared_distances_in_tile(xt, m, centers, j, dist)
+        # Unconditional stores: with the stores under ``if``, the loop stayed
+        # scalar and branched on every row (see ``unrolled``'s search).
         for t in range(m):
-            if dist[t] < best_dist[t]:
-                best_dist[t] = dist[t]
-                best_label[t] = j
+            closer = dist[t] < best_dist[t]
+            best_dist[t] = dist[t] if closer else best_dist[t]
+            best_label[t] = j if closer else best_label[t]
 
 
 @njit(parallel=True, fastmath=FASTMATH, cache=CACHE)

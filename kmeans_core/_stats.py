@@ -1,4 +1,4 @@
-"""Whole-array statistics for input checks, ``tol`` and the BLAS reference point.
+"""Whole-array statistics: input checks, ``tol``, the BLAS reference, labels.
 
 Large arrays go to the parallel kernels in ``_kernels.moments``.  For small
 ones, starting the parallel region (and waking its threads) costs more than the
@@ -60,3 +60,26 @@ def mean_and_variance(X: np.ndarray | CSRRows) -> tuple[np.ndarray, np.ndarray]:
     else:
         call(column_moments_serial, _twins.column_moments_serial, X, mean, variance)
     return mean, variance
+
+
+#: ``count_distinct_labels`` first counts every this many-th label.
+_LABEL_SAMPLE_STEP = 64
+
+
+def count_distinct_labels(labels: np.ndarray, n_clusters: int) -> int:
+    """How many of the values 0 to ``n_clusters - 1`` occur in ``labels``.
+
+    Labels lie in [0, k), so counting them is one pass, unlike ``np.unique``
+    (a sort or hash of n values, about 1 ms at n = 100000).  But
+    ``np.bincount`` first converts int32 labels to int64: 4.9 ms at 2097152
+    labels, a fifth of a one-iteration fit there.  So every 64th label is
+    counted first; if those hold all k values, so do all the labels, and the
+    count is exact without reading the rest.  Only when the sample misses a
+    value are all the labels counted.
+    """
+    n_samples = labels.shape[0]
+    if n_samples >= 8 * _LABEL_SAMPLE_STEP * n_clusters:
+        sample = labels[::_LABEL_SAMPLE_STEP]
+        if np.count_nonzero(np.bincount(sample, minlength=n_clusters)) == n_clusters:
+            return n_clusters
+    return int(np.count_nonzero(np.bincount(labels, minlength=n_clusters)))

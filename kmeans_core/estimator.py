@@ -20,6 +20,7 @@ from ._jit import call
 from ._kernels.distances import pairwise_euclidean
 from ._rng import random_integers
 from ._sparse import take_rows
+from ._stats import count_distinct_labels
 from ._validation import (
     check_array,
     check_centers,
@@ -35,28 +36,6 @@ from .drivers.first_use import first_fit_algorithm
 from .exceptions import convergence_warning, not_fitted_error
 from .init import initial_centers
 from .runs import fit_kmeans, resolve_n_init, scaled_tolerance
-
-#: ``_count_distinct_labels`` first counts every this many-th label.
-_LABEL_SAMPLE_STEP = 64
-
-
-def _count_distinct_labels(labels: np.ndarray, n_clusters: int) -> int:
-    """How many of the values 0 to ``n_clusters - 1`` occur in ``labels``.
-
-    Labels lie in [0, k), so counting them is one pass, unlike ``np.unique``
-    (a sort or hash of n values, about 1 ms at n = 100000).  But
-    ``np.bincount`` first converts int32 labels to int64: 4.9 ms at 2097152
-    labels, a fifth of a one-iteration fit there.  So every 64th label is
-    counted first; if those hold all k values, so do all the labels, and the
-    count is exact without reading the rest.  Only when the sample misses a
-    value are all the labels counted.
-    """
-    n_samples = labels.shape[0]
-    if n_samples >= 8 * _LABEL_SAMPLE_STEP * n_clusters:
-        sample = labels[::_LABEL_SAMPLE_STEP]
-        if np.count_nonzero(np.bincount(sample, minlength=n_clusters)) == n_clusters:
-            return n_clusters
-    return int(np.count_nonzero(np.bincount(labels, minlength=n_clusters)))
 
 
 class KMeans(ParamsMixin):
@@ -276,7 +255,7 @@ class KMeans(ParamsMixin):
             copy_x=self.copy_x,
         )
         labels, inertia = result.labels, result.inertia
-        n_distinct = _count_distinct_labels(labels, self.n_clusters)
+        n_distinct = count_distinct_labels(labels, self.n_clusters)
         self._store_fit(result, labels, inertia, n_distinct, n_features, names)
         return self
 

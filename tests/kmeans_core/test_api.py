@@ -640,14 +640,14 @@ def test_callable_init_gets_a_generator_of_its_own():
 def test_distinct_labels_are_counted_exactly(n_samples, n_clusters):
     # The count first looks at every 64th label (for large enough n): a value
     # held only by rows outside that sample must still be counted.
-    from kmeans_core.estimator import _count_distinct_labels
+    from kmeans_core._stats import count_distinct_labels
 
     rng = np.random.default_rng(n_samples)
     labels = rng.integers(0, n_clusters, n_samples).astype(np.int32)
-    assert _count_distinct_labels(labels, n_clusters) == np.unique(labels).size
+    assert count_distinct_labels(labels, n_clusters) == np.unique(labels).size
     last = n_clusters - 1
     only_outside_sample = np.where(labels == last, 0, labels).astype(np.int32)
     only_outside_sample[1] = last
-    assert _count_distinct_labels(only_outside_sample, n_clusters) == n_clusters
+    assert count_distinct_labels(only_outside_sample, n_clusters) == n_clusters
     missing = np.where(labels == last, 0, labels).astype(np.int32)
-    assert _count_distinct_labels(missing, n_clusters) == n_clusters - 1
+    assert count_distinct_labels(missing, n_clusters) == n_clusters - 1

@@ -19,10 +19,19 @@ file, the first that applies:
 It does so through a Numba cache locator that claims only the files of this package
 (``KernelCacheLocator``), put first in Numba's list of locators when this module is
 imported, before any kernel is defined; every other function keeps Numba's rules.
-Inside the chosen folder, each source folder gets its own subfolder named after a
-hash of its path, as in Numba's user-wide cache, so two installations never share
-entries; Numba checks each entry against the source file's contents and its own
-version, so an upgrade never loads a stale kernel.
+Inside a chosen folder (rules 1, 2, 4 and 5), each source folder gets its own
+subfolder named after a hash of its path, as in Numba's user-wide cache, so two
+installations never share entries.
+
+Numba checks a cached kernel against a stamp of its source (and its own version),
+and drops the entry when the stamp differs.  Its stamp is the modification time
+and size of the kernel's own file only, but a kernel carries compiled into it the
+kernels it calls from other files (``lloyd`` inlines ``distances``, ``dots``
+inlines ``common``) and the constants of ``_config``: after an edit there, the
+old machine code would load.  So the locator stamps every kernel with the times
+and sizes of all the files that kernels are compiled from (``kernel_sources``):
+an edit to any of them sends every kernel to be compiled again.  It claims the
+package's files under every rule, the in-tree one (3) included, for that reason.
 """
 
 from __future__ import annotations
@@ -115,8 +124,9 @@ def cache_root(source_dir: Path) -> tuple[str, Path | None]:
 
     Returns ``(rule, root)``: ``rule`` is ``"KMEANS_CORE_CACHE_DIR"``,
     ``"NUMBA_CACHE_DIR"``, ``"package"``, ``"user"`` or ``"temporary"`` (see the
-    module docstring); ``root`` is the folder that this module's locator
-    uses, or None for the rules it leaves to Numba (2 and 3).
+    module docstring); ``root`` is the rule's folder, or None for rules 2 and
+    3, whose folders are the ones Numba would use (``NUMBA_CACHE_DIR``, and
+    ``__pycache__`` beside the source).
     """
     env = os.environ.get(CACHE_DIR_ENV)
     if env:
@@ -133,28 +143,55 @@ def cache_root(source_dir: Path) -> tuple[str, Path | None]:
     return "temporary", _temporary_dir()
 
 
+def kernel_sources() -> list[Path]:
+    """The files whose code or constants a compiled kernel may carry.
+
+    Every module of ``_kernels`` (a kernel inlines the kernels it calls) and
+    ``_config`` (its constants are frozen into the machine code).
+    """
+    return sorted((PACKAGE_DIR / "_kernels").glob("*.py")) + [
+        PACKAGE_DIR / "_config.py"
+    ]
+
+
+@cache
+def _sources_stamp() -> tuple[tuple[str, float, int], ...]:
+    """Name, modification time and size of each of ``kernel_sources``.
+
+    Read once per process, when the first kernel is defined.
+    """
+    stamp = []
+    for path in kernel_sources():
+        try:
+            status = path.stat()
+        except OSError:  # a file removed since the listing
+            continue
+        stamp.append((path.name, status.st_mtime, status.st_size))
+    return tuple(stamp)
+
+
 class KernelCacheLocator(_UserWideLocator):
     """Numba's user-wide locator, with the folder chosen by ``cache_root``.
 
-    ``from_function`` returns None (so Numba's next locator decides) for a
-    function outside this package and where ``cache_root`` leaves the choice
-    to Numba.
+    It stamps each kernel with all of ``kernel_sources`` (see the module
+    docstring), so a kernel compiled before an edit to any of them is not
+    loaded.  ``from_function`` returns None (so Numba's next locator decides)
+    for a function outside this package.
     """
 
-    def __init__(self, py_func, py_file, root: Path):
+    def __init__(self, py_func, py_file, cache_path: Path):
         super().__init__(py_func, py_file)
-        subpath = self.get_suitable_cache_subpath(py_file)
-        self._cache_path = str(root / subpath)
+        self._cache_path = str(cache_path)
+
+    def get_source_stamp(self):
+        return _sources_stamp()
 
     @classmethod
     def from_function(cls, py_func, py_file):
         path = Path(py_file).resolve()
         if PACKAGE_DIR not in path.parents or not path.exists():
             return None
-        _, root = cache_root(path.parent)
-        if root is None:
-            return None
-        self = cls(py_func, py_file, root)
+        self = cls(py_func, py_file, _cache_path(path))
         try:
             self.ensure_cache_path()
         except OSError:
@@ -174,11 +211,21 @@ def kernel_cache_dir() -> tuple[str, Path]:
         kernels' source folder.
     """
     source_dir = PACKAGE_DIR / "_kernels"
-    rule, root = cache_root(source_dir)
+    return cache_root(source_dir)[0], _cache_path(source_dir / "x.py")
+
+
+def _cache_path(source_file: Path) -> Path:
+    """The cache folder of the kernels defined in ``source_file``.
+
+    The rule of ``cache_root``, in the folder that Numba's own locators would
+    choose for it: ``__pycache__`` beside the file (rule 3), else a subfolder
+    of the rule's folder named after the source folder.
+    """
+    rule, root = cache_root(source_file.parent)
     if rule == "package":
-        return rule, source_dir / "__pycache__"
-    subpath = _UserWideLocator.get_suitable_cache_subpath(str(source_dir / "x.py"))
-    return rule, Path(root if root is not None else config.CACHE_DIR) / subpath
+        return source_file.parent / "__pycache__"
+    subpath = _UserWideLocator.get_suitable_cache_subpath(str(source_file))
+    return Path(root if root is not None else config.CACHE_DIR) / subpath
 
 
 def install_locator() -> None:

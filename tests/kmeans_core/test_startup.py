@@ -147,6 +147,57 @@ def test_nothing_writable_still_imports_and_fits(tmp_path):
             Path(folder).chmod(stat.S_IRWXU)
 
 
+#: Child code: one small kernel from the package on ``PYTHONPATH``, compiled
+#: (or loaded) for float64; prints what Numba compiled.
+ONE_KERNEL_CODE = (
+    """
+import json
+import numpy as np
+"""
+    + COMPILE_COUNTER
+    + """
+from kmeans_core._kernels.moments import column_moments_serial
+column_moments_serial(np.ones((5, 2)), np.zeros(2), np.zeros(2))
+print(json.dumps(compiled))
+"""
+)
+
+
+def test_cached_kernel_is_dropped_after_an_edit_to_any_kernel_source(tmp_path):
+    """An edit to the file of a kernel's callees recompiles it; others do not.
+
+    ``column_moments_serial`` lives in ``moments.py``. Editing ``common.py``
+    (another kernel file, whose code a kernel may inline) must send it to be
+    compiled again; editing ``estimator.py`` (no kernel code) must not. The
+    package is a writable copy, so the kernels are cached beside their source
+    (the in-tree rule), as in a development checkout.
+    """
+    site = tmp_path / "site"
+    shutil.copytree(
+        REPO_ROOT / "kmeans_core",
+        site / "kmeans_core",
+        ignore=shutil.ignore_patterns("__pycache__", "*.nb[ic]"),
+    )
+    env = _env(PYTHONPATH=str(site), PYTHONDONTWRITEBYTECODE="1")
+
+    def compiled() -> list[str]:
+        out = _run(["-c", ONE_KERNEL_CODE], env, cwd=tmp_path)
+        return json.loads(out.strip().splitlines()[-1])
+
+    def edit(name: str) -> None:
+        with open(site / "kmeans_core" / name, "a") as source:
+            source.write("\n# edited by the test\n")
+
+    kernel = "kmeans_core._kernels.moments.column_moments_serial"
+    assert kernel in compiled()
+    assert list((site / "kmeans_core" / "_kernels" / "__pycache__").glob("*.nbi"))
+    edit("estimator.py")
+    assert compiled() == []
+    edit("_kernels/common.py")
+    assert kernel in compiled()
+    assert compiled() == []
+
+
 def test_cache_dir_variable_wins_over_numba_cache_dir(tmp_path):
     env = _env(
         NUMBA_CACHE_DIR=str(tmp_path / "numba"),

@@ -249,8 +249,15 @@ def weighted_inertia(
     block_starts: np.ndarray,
 ) -> float:
     """Twin of ``common.weighted_inertia``: per-block sums, added in block order."""
-    distances = squared_distances_to_labels(X, centers, labels).astype(np.float64)
-    terms = sample_weight * distances
+    distances = squared_distances_to_labels(X, centers, labels)
+    return weighted_total(distances, sample_weight, block_starts)
+
+
+def weighted_total(
+    values: np.ndarray, sample_weight: np.ndarray, block_starts: np.ndarray
+) -> float:
+    """Twin of ``common.weighted_total``: per-block sums, added in block order."""
+    terms = sample_weight * values.astype(np.float64)
     total = 0.0
     for start, stop in zip(block_starts[:-1], block_starts[1:], strict=True):
         total += _running_total(terms[start:stop])

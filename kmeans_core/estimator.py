@@ -31,7 +31,7 @@ from ._validation import (
     feature_names_of,
 )
 from .base import ParamsMixin
-from .drivers import RunResult, assign_labels, inertia_of, row_kernels
+from .drivers import RunResult, assign_labels, labels_and_inertia, row_kernels
 from .drivers.first_use import first_fit_algorithm
 from .exceptions import convergence_warning, not_fitted_error
 from .init import initial_centers
@@ -426,8 +426,7 @@ class KMeans(ParamsMixin):
         """Opposite of the inertia of X with respect to the fitted centers."""
         X, centers = self._check_test_data(X)
         weights = check_sample_weight(sample_weight, X.shape[0], X.dtype)
-        labels = assign_labels(X, centers)
-        return -inertia_of(X, weights, centers, labels)
+        return -labels_and_inertia(X, weights, centers)[1]
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """Names of the ``transform`` outputs: ``kmeans0``, ``kmeans1``, ..."""

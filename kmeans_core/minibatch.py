@@ -30,7 +30,7 @@ from ._validation import (
     check_sample_weight,
     feature_names_of,
 )
-from .drivers import assign_labels, inertia_of
+from .drivers import labels_and_inertia
 from .estimator import KMeans
 from .init import initial_centers
 from .minibatch_steps import EarlyStopping, minibatch_step
@@ -250,9 +250,7 @@ class MiniBatchKMeans(KMeans):
         best_inertia = None
         for run in range(n_init):
             candidate = self._init_centers(X, weights, init, rng)
-            inertia = inertia_of(
-                X_valid, w_valid, candidate, assign_labels(X_valid, candidate)
-            )
+            inertia = labels_and_inertia(X_valid, w_valid, candidate)[1]
             if self.verbose:
                 print(f"Inertia for init {run + 1}/{n_init}: {inertia}")
             if best_inertia is None or inertia < best_inertia:
@@ -305,8 +303,7 @@ class MiniBatchKMeans(KMeans):
         )
         self._set_input_attributes(names, n_features)
         if self.compute_labels:
-            self.labels_ = assign_labels(X, centers)
-            self.inertia_ = inertia_of(X, weights, centers, self.labels_)
+            self.labels_, self.inertia_ = labels_and_inertia(X, weights, centers)
             self.n_distance_evaluations_ += n_samples * self.n_clusters
         else:
             ewa = monitor.ewa_inertia
@@ -380,8 +377,8 @@ class MiniBatchKMeans(KMeans):
         )
         self.n_distance_evaluations_ += X.shape[0] * self.n_clusters
         if self.compute_labels:
-            self.labels_ = assign_labels(X, self.cluster_centers_)
-            self.inertia_ = inertia_of(X, weights, self.cluster_centers_, self.labels_)
+            centers = self.cluster_centers_
+            self.labels_, self.inertia_ = labels_and_inertia(X, weights, centers)
         self.n_steps_ += 1
         self.n_iter_ = self.n_steps_
         return self

@@ -296,6 +296,30 @@ def weighted_inertia(X, sample_weight, centers, labels, block_starts):
     return total
 
 
+@njit(parallel=True, fastmath=FASTMATH, cache=CACHE)
+def weighted_total(values, sample_weight, block_starts):
+    """Sum of ``sample_weight[i] * values[i]`` in float64, per block, in block order.
+
+    ``weighted_inertia``'s additions, in its order, for distances that a pass
+    has already computed: given each row's ``squared_distance`` to its center,
+    it returns ``weighted_inertia``'s value bit for bit while reading two
+    n-vectors instead of X.
+
+    IN values (n,), sample_weight (n,), block_starts.  Returns a float64.
+    """
+    n_blocks = block_starts.shape[0] - 1
+    partial = np.zeros(n_blocks, dtype=np.float64)
+    for b in prange(n_blocks):
+        acc = 0.0
+        for i in range(block_starts[b], block_starts[b + 1]):
+            acc += sample_weight[i] * np.float64(values[i])
+        partial[b] = acc
+    total = 0.0
+    for b in range(n_blocks):
+        total += partial[b]
+    return total
+
+
 @njit(parallel=True, cache=CACHE)
 def update_previous_labels(labels, previous):
     """Count the rows whose label changed, and copy the new labels into ``previous``.

@@ -18,7 +18,7 @@ from ..drivers import (
     accumulate_batch,
     assign_labels,
     direct_kernels,
-    inertia_of,
+    labels_and_inertia,
 )
 
 
@@ -84,9 +84,8 @@ def chunk_final(
 ) -> tuple[float, np.ndarray]:
     """Inertia and per-cluster row counts of a chunk under the final centers."""
     x, w = contiguous(x, w)
-    labels = assign_labels(x, centers)
-    counts = np.bincount(labels, minlength=centers.shape[0])
-    return inertia_of(x, w, centers, labels), counts
+    labels, inertia = labels_and_inertia(x, w, centers)
+    return inertia, np.bincount(labels, minlength=centers.shape[0])
 
 
 def chunk_nearest(

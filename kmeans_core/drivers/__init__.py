@@ -14,7 +14,7 @@ Each driver takes validated arrays (C-contiguous, float32 or float64, finite)
 and initial centers, and returns a ``RunResult``.
 """
 
-from .assign import accumulate_batch, assign_labels, inertia_of
+from .assign import accumulate_batch, assign_labels, inertia_of, labels_and_inertia
 from .dispatch import (
     DirectKernels,
     auto_algorithm,
@@ -52,6 +52,7 @@ __all__ = [
     "direct_kernels",
     "gemm_reference",
     "inertia_of",
+    "labels_and_inertia",
     "pruning_uses_gemm",
     "row_kernels",
     "run_algorithm",

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._kernels.distances import pairwise_euclidean
-from .assign import assign_labels
+from .assign import nearest_centers
 from .gemm import Workspace, assign_with_gemm
 
 
@@ -112,7 +112,7 @@ class BoundedSteps:
         k = centers_new.shape[0]
         self.evaluations += k * (k - 1) // 2
 
-    def final_pass(self, centers: np.ndarray, labels: np.ndarray) -> None:
+    def final_pass(self, centers: np.ndarray, labels: np.ndarray) -> np.ndarray | None:
         """Lloyd's exhaustive assignment for the returned centers.
 
         Exhaustive, as Lloyd's, for every algorithm: then ``labels ==
@@ -120,11 +120,14 @@ class BoundedSteps:
         pruning kept (its bounds hold for the rounded distances, see
         ``bound_slack``, so a pruned pass would give the same labels).  On the
         BLAS path it reuses the run's workspace (the transposed copy, the
-        distances from m).
+        distances from m).  Returns the rows' squared distances to their
+        centers where the pass computed them exactly, else None (as
+        ``assign.nearest_centers``).
         """
         X, ws = self.X, self.ws
+        self.evaluations += X.shape[0] * centers.shape[0]
         if ws.gemm:
             assign_with_gemm(X, self.sample_weight, centers, ws, labels, False)
-        else:
-            labels[:] = assign_labels(X, centers)
-        self.evaluations += X.shape[0] * centers.shape[0]
+            return None
+        labels[:], distances = nearest_centers(X, centers)
+        return distances

@@ -33,7 +33,8 @@ class LloydSteps:
         self.X, self.sample_weight, self.ws = X, sample_weight, ws
         self.evaluations = 0
         self._per_pass = X.shape[0] * n_clusters
-        self._direct = row_kernels(X, n_clusters).direct
+        kernels = row_kernels(X, n_clusters)
+        self._direct, self._dense = kernels.direct, kernels.dense
 
     def start(self, centers: np.ndarray, labels: np.ndarray) -> None:
         pass
@@ -63,9 +64,20 @@ class LloydSteps:
     ) -> None:
         pass
 
-    def final_pass(self, centers: np.ndarray, labels: np.ndarray) -> None:
-        """One more exhaustive pass, on the run's workspace, without sums."""
-        self.assign(centers, labels, False)
+    def final_pass(self, centers: np.ndarray, labels: np.ndarray) -> np.ndarray | None:
+        """One more exhaustive pass, on the run's workspace, without sums.
+
+        Returns the rows' squared distances to their centers where the pass
+        computed them exactly (``assign.nearest_centers``), else None.
+        """
+        X, ws = self.X, self.ws
+        self.evaluations += self._per_pass
+        if ws.gemm:
+            assign_with_gemm(X, self.sample_weight, centers, ws, labels, False)
+            return None
+        distances = np.empty(X.shape[0], X.dtype)
+        self._direct.assign(X, centers, ws.starts, labels, distances)
+        return distances if self._dense else None
 
 
 def run_lloyd(

@@ -8,7 +8,9 @@ The loop is shared by every algorithm.  An algorithm supplies a *steps* object
   block partial sums in the workspace when ``accumulate``;
 * ``moved(labels, center_shift, centers_new)``: the centers moved by
   ``center_shift``; loosen whatever the algorithm keeps;
-* ``final_pass(centers, labels)``: exact labels for the returned centers;
+* ``final_pass(centers, labels)``: exact labels for the returned centers, and
+  the rows' exact squared distances to them where the pass computed them
+  (else None);
 
 and counts the distances it computed in ``evaluations``.  The loop is plain
 Python; all per-sample work happens in the Numba kernels.
@@ -154,11 +156,13 @@ def run(
                     f"within tolerance {tol}."
                 )
             break
+    distances = None
     if not strict:
         # The centers moved after the last assignment: assign once more so the
-        # labels belong to the returned centers.
-        steps.final_pass(centers, labels)
-    inertia = inertia_of(X, sample_weight, centers, labels)
+        # labels belong to the returned centers (and, on the direct path, the
+        # inertia is added from that pass's distances instead of read from X).
+        distances = steps.final_pass(centers, labels)
+    inertia = inertia_of(X, sample_weight, centers, labels, distances)
     if history is not None:
         history.append({"centers": centers.copy(), "inertia": inertia})
     return RunResult(

@@ -24,19 +24,15 @@ from kmeans_core._kernels.unrolled import UNROLLED_KERNELS
 from kmeans_core.drivers import blas_applies, labels_and_inertia
 from kmeans_core.drivers.dispatch import score_margin
 
+from .datasets import blobs, init_rows, positive_weights
+
 DTYPES = (np.float32, np.float64)
 
 
-def _data(n, d, k, dtype, weighted, seed=0, spread=4.0):
-    rng = np.random.default_rng(seed)
-    means = rng.normal(scale=spread, size=(k, d))
-    X = (means[rng.integers(k, size=n)] + rng.normal(size=(n, d))).astype(dtype)
-    centers = X[rng.choice(n, size=k, replace=False)].copy()
-    if weighted:
-        weights = rng.uniform(0.1, 3.0, size=n).astype(dtype)
-    else:
-        weights = np.ones(n, dtype=dtype)
-    return X, centers, weights
+def _data(n, d, k, dtype, weighted, seed=0, sep=4.0):
+    X = blobs(seed, n, d, k, sep=sep).astype(dtype)
+    weights = positive_weights(n, seed) if weighted else np.ones(n)
+    return X, init_rows(X, k, seed), weights.astype(dtype)
 
 
 def _direct_assigns(X):
@@ -89,7 +85,7 @@ def test_fits_score_and_minibatch_report_the_inertia_read_from_x(
     n, d, k, algorithm, dtype
 ):
     # Overlapping groups, so that three iterations do not converge.
-    X, centers, w = _data(n, d, k, dtype, weighted=True, seed=d, spread=0.5)
+    X, centers, w = _data(n, d, k, dtype, weighted=True, seed=d, sep=0.5)
     starts = block_starts(n, k, d)
     # Three iterations and tol=0: the run ends with its final assignment pass.
     model = KMeans(k, init=centers, n_init=1, max_iter=3, tol=0.0, algorithm=algorithm)

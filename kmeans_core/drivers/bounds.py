@@ -129,5 +129,6 @@ class BoundedSteps:
         if ws.gemm:
             assign_with_gemm(X, self.sample_weight, centers, ws, labels, False)
             return None
-        labels[:], distances = nearest_centers(X, centers)
+        found, distances = nearest_centers(X, centers)
+        labels[:] = found
         return distances

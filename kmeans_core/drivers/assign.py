@@ -34,21 +34,46 @@ def nearest_centers(
     bit for bit, where the pass computed them: on the direct dense path. The
     BLAS path and CSR rows return None in their place.
     """
-    n_samples = X.shape[0]
-    labels = np.empty(n_samples, dtype=np.int32)
+    labels = np.empty(X.shape[0], dtype=np.int32)
     if blas_applies(X, centers.shape[0]):
         ws = Workspace(X, centers.shape[0], gemm_reference(X))
         assign_with_gemm(X, np.ones(0, X.dtype), centers, ws, labels, False)
         return labels, None
+    return labels, _assign_direct(X, centers, labels)
+
+
+def final_assignment(
+    X: np.ndarray,
+    sample_weight: np.ndarray,
+    centers: np.ndarray,
+    ws: Workspace,
+    labels: np.ndarray,
+) -> np.ndarray | None:
+    """A run's last exhaustive pass, for its returned centers, into ``labels``.
+
+    As ``nearest_centers``, on the run's workspace (on the BLAS path its
+    transposed copy and distances from the reference point); returns the
+    distances, or None.
+    """
+    if ws.gemm:
+        assign_with_gemm(X, sample_weight, centers, ws, labels, False)
+        return None
+    return _assign_direct(X, centers, labels)
+
+
+def _assign_direct(
+    X: np.ndarray, centers: np.ndarray, labels: np.ndarray
+) -> np.ndarray | None:
+    """The direct kernels' pass into ``labels``; the distances of dense rows."""
     kernels = row_kernels(X, centers.shape[0])
     starts = kernels.blocks(X, centers.shape[0])
-    distances = np.empty(n_samples, X.dtype)
+    distances = np.empty(X.shape[0], X.dtype)
     args = (X, centers, starts, labels, distances)
     if kernels.dense and starts.shape[0] == 2:  # one block: the NumPy twin
         call(kernels.direct.assign, _twins.assign_nearest, *args)  # until compiled
     else:
         kernels.direct.assign(*args)
-    return labels, distances if kernels.dense else None
+    return distances if kernels.dense else None
 
 
 def assign_labels(X: np.ndarray, centers: np.ndarray) -> np.ndarray:

@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 
 from .._kernels.distances import pairwise_euclidean
-from .assign import nearest_centers
-from .gemm import Workspace, assign_with_gemm
+from .assign import final_assignment
+from .gemm import Workspace
 
 
 def bound_slack(dtype: np.dtype, n_features: int) -> float:
@@ -121,14 +121,8 @@ class BoundedSteps:
         ``bound_slack``, so a pruned pass would give the same labels).  On the
         BLAS path it reuses the run's workspace (the transposed copy, the
         distances from m).  Returns the rows' squared distances to their
-        centers where the pass computed them exactly, else None (as
-        ``assign.nearest_centers``).
+        centers where the pass computed them exactly, else None
+        (``assign.final_assignment``).
         """
-        X, ws = self.X, self.ws
-        self.evaluations += X.shape[0] * centers.shape[0]
-        if ws.gemm:
-            assign_with_gemm(X, self.sample_weight, centers, ws, labels, False)
-            return None
-        found, distances = nearest_centers(X, centers)
-        labels[:] = found
-        return distances
+        self.evaluations += self.X.shape[0] * centers.shape[0]
+        return final_assignment(self.X, self.sample_weight, centers, self.ws, labels)

@@ -15,6 +15,7 @@ from .. import _twins
 from .._blocks import block_starts
 from .._jit import call
 from .._kernels.small import lloyd_serial
+from .assign import final_assignment
 from .dispatch import blas_applies, row_kernels
 from .gemm import Workspace, assign_with_gemm
 from .loop import RunResult, run
@@ -33,8 +34,7 @@ class LloydSteps:
         self.X, self.sample_weight, self.ws = X, sample_weight, ws
         self.evaluations = 0
         self._per_pass = X.shape[0] * n_clusters
-        kernels = row_kernels(X, n_clusters)
-        self._direct, self._dense = kernels.direct, kernels.dense
+        self._direct = row_kernels(X, n_clusters).direct
 
     def start(self, centers: np.ndarray, labels: np.ndarray) -> None:
         pass
@@ -68,16 +68,10 @@ class LloydSteps:
         """One more exhaustive pass, on the run's workspace, without sums.
 
         Returns the rows' squared distances to their centers where the pass
-        computed them exactly (``assign.nearest_centers``), else None.
+        computed them exactly (``assign.final_assignment``), else None.
         """
-        X, ws = self.X, self.ws
         self.evaluations += self._per_pass
-        if ws.gemm:
-            assign_with_gemm(X, self.sample_weight, centers, ws, labels, False)
-            return None
-        distances = np.empty(X.shape[0], X.dtype)
-        self._direct.assign(X, centers, ws.starts, labels, distances)
-        return distances if self._dense else None
+        return final_assignment(self.X, self.sample_weight, centers, self.ws, labels)
 
 
 def run_lloyd(

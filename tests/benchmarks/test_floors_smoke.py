@@ -26,11 +26,11 @@ def test_main_reports_every_column_for_every_cell(monkeypatch, tmp_path, capsys)
     monkeypatch.setattr(floors, "BANDWIDTH_BYTES", 2**20)
     out = tmp_path / "floors.json"
     floors.main(
-        ["--cells", "2x3", "12x4", "--dtype", "float32", "--iters", "3"]
+        ["--cells", "2x3", "3x2", "--dtype", "float32", "--iters", "3"]
         + ["--repeats", "1", "--json", str(out)]
     )
     results = json.loads(out.read_text())
-    assert [(r["d"], r["k"], r["n"]) for r in results] == [(2, 3, 4000), (12, 4, 4000)]
+    assert [(r["d"], r["k"], r["n"]) for r in results] == [(2, 3, 4000), (3, 2, 4000)]
     for r in results:
         assert set(r["ms"]) == set(floors.COLUMNS)
         assert r["bound_ms"] > 0
@@ -40,7 +40,7 @@ def test_main_reports_every_column_for_every_cell(monkeypatch, tmp_path, capsys)
             assert r["ms"][name] > 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines[-2].startswith("| float32 | 2 x 3 | 4000 |")
-    assert lines[-1].startswith("| float32 | 12 x 4 | 4000 |")
+    assert lines[-1].startswith("| float32 | 3 x 2 | 4000 |")
 
 
 def test_main_refuses_a_single_iteration() -> None:

@@ -104,6 +104,32 @@ def best_time(func: Callable[[], object], repeats: int) -> float:
     return best
 
 
+def best_times_in_turns(
+    runs: dict[str, Callable[[], object]], repeats: int
+) -> dict[str, float]:
+    """Return the smallest wall time (s) of each callable, the callables taking turns.
+
+    Parameters
+    ----------
+    runs : dict of str to callable
+        Each called with no arguments, once per round.
+    repeats : int
+        Number of rounds.
+
+    Returns
+    -------
+    dict of str to float
+        Best time in seconds, by name.
+    """
+    best = dict.fromkeys(runs, float("inf"))
+    for _ in range(repeats):
+        for name, run in runs.items():
+            start = time.perf_counter()
+            run()
+            best[name] = min(best[name], time.perf_counter() - start)
+    return best
+
+
 def measure_bandwidth(n_bytes: int, repeats: int = 5) -> float:
     """Measure read bandwidth by summing a large float32 array in parallel.
 

@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -46,7 +45,8 @@ import numba
 import numpy as np
 from numba import njit, prange
 
-from benchmarks._machine import measure_bandwidth, parallel_sum
+from benchmarks._machine import best_times_in_turns, measure_bandwidth, parallel_sum
+from benchmarks._report import markdown_table
 from benchmarks._shapes import Shape, make_data, make_init
 from benchmarks.map import parse_cell, rows_for
 
@@ -81,17 +81,6 @@ def _labels_floor(X, labels):  # pragma: no cover - compiled
             partial[c] += flat[start * n_features : end * n_features].sum()
             labels[start:end] = np.int32(partial[c] > 0)
     return partial.sum()
-
-
-def _best_ms(runs: dict[str, Callable[[], object]], repeats: int) -> dict[str, float]:
-    """Best time of each callable in ms, the callables taking turns."""
-    best = dict.fromkeys(runs, np.inf)
-    for _ in range(repeats):
-        for name, run in runs.items():
-            start = time.perf_counter()
-            run()
-            best[name] = min(best[name], time.perf_counter() - start)
-    return {name: 1e3 * seconds for name, seconds in best.items()}
 
 
 def measure(
@@ -137,7 +126,7 @@ def measure(
     }
     for run in runs.values():  # compile or load outside the timing
         run()
-    ms = _best_ms(runs, repeats)
+    ms = {name: 1e3 * t for name, t in best_times_in_turns(runs, repeats).items()}
     per_iteration = (ms[f"fit {iters}"] - ms["fit 1"]) / (iters - 1)
     ms["fit / iter"] = ms.pop(f"fit {iters}") / iters
     ms["fixed"] = ms.pop("fit 1") - per_iteration
@@ -155,17 +144,12 @@ def measure(
 
 def table(results: list[dict]) -> str:
     """Markdown: per cell, the bound in ms and every column as a multiple of it."""
-    lines = [
-        "| dtype | d x k | n | bound (ms) | " + " | ".join(COLUMNS) + " |",
-        "|---" * (len(COLUMNS) + 4) + "|",
+    rows = [
+        [r["dtype"], f"{r['d']} x {r['k']}", str(r["n"]), f"{r['bound_ms']:.2f}"]
+        + [f"{r['x_bound'][name]:.2f}" for name in COLUMNS]
+        for r in results
     ]
-    for r in results:
-        cells = " | ".join(f"{r['x_bound'][name]:.2f}" for name in COLUMNS)
-        lines.append(
-            f"| {r['dtype']} | {r['d']} x {r['k']} | {r['n']} "
-            f"| {r['bound_ms']:.2f} | {cells} |"
-        )
-    return "\n".join(lines)
+    return markdown_table(["dtype", "d x k", "n", "bound (ms)", *COLUMNS], rows)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -24,11 +24,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 from pathlib import Path
 
 import numpy as np
 
+from ._machine import best_times_in_turns
+from ._report import markdown_table
 from ._shapes import Shape, make_data
 
 DEFAULT_D = [16, 32, 64, 128, 256, 512]
@@ -79,12 +80,7 @@ def measure(d: int, k: int, dtype: str, repeats: int) -> dict:
     sklearn_run = _sklearn_pass(X, np.ones(X.shape[0], X.dtype), pass_centers(X, k))
     if sklearn_run is not None:
         runs["sklearn"] = sklearn_run
-    best = dict.fromkeys(runs, np.inf)
-    for _ in range(repeats):
-        for name, run in runs.items():
-            start = time.perf_counter()
-            run()
-            best[name] = min(best[name], time.perf_counter() - start)
+    best = best_times_in_turns(runs, repeats)
     reference = outputs["tiled"]
     identical = all(
         all(np.array_equal(a, b) for a, b in zip(reference, outputs[name], strict=True))
@@ -103,19 +99,16 @@ def measure(d: int, k: int, dtype: str, repeats: int) -> dict:
 def table(results: list[dict]) -> str:
     """Markdown: per cell, each candidate's ms, the fastest of ours, sklearn's."""
     names = list(results[0]["ms"])
-    lines = [
-        "| dtype | d | k | " + " | ".join(names) + " | fastest of ours | identical |",
-        "|---" * (len(names) + 5) + "|",
-    ]
+    rows = []
     for r in results:
         ours = {name: r["ms"][name] for name in OURS}
-        fastest = min(ours, key=ours.get)
-        cells = " | ".join(f"{r['ms'][name]:.2f}" for name in names)
-        lines.append(
-            f"| {r['dtype']} | {r['d']} | {r['k']} | {cells} | {fastest} "
-            f"| {'yes' if r['identical'] else 'NO'} |"
+        rows.append(
+            [r["dtype"], str(r["d"]), str(r["k"])]
+            + [f"{r['ms'][name]:.2f}" for name in names]
+            + [min(ours, key=ours.get), "yes" if r["identical"] else "NO"]
         )
-    return "\n".join(lines)
+    header = ["dtype", "d", "k", *names, "fastest of ours", "identical"]
+    return markdown_table(header, rows)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -9,7 +9,7 @@ process then loads the kernels instead of compiling them.
 * the common paths (the default): a fit on small data (one block, the path of
   a few hundred rows), the direct Lloyd path (the generic kernels, and those
   compiled per number of features for d = 1 to 8, and the row-major ones for
-  d >= 16 with few clusters, and the dot-product ones), Lloyd's BLAS path, each
+  d >= 9 with few clusters, and the dot-product ones), Lloyd's BLAS path, each
   algorithm ("elkan", "hamerly", "yinyang", on both of their paths),
   k-means++ on each of its scorers, ``predict``, ``transform`` and ``score``;
 * ``--all`` adds ``MiniBatchKMeans``, fits with ``copy_x=False``, the
@@ -64,7 +64,7 @@ def _small(dtype: str) -> None:
 
 
 def _direct(dtype: str) -> None:
-    _fit_and_use(_data(5000, 12, dtype), 8)
+    _fit_and_use(_data(5000, 12, dtype), 16)
 
 
 def _per_d(d: int) -> Callable[[str], None]:
@@ -75,7 +75,7 @@ def _per_d(d: int) -> Callable[[str], None]:
 
 
 def _rows(dtype: str) -> None:
-    # d >= 16 with few clusters: the row-major direct kernels (``_kernels/rows``).
+    # d >= 9 with few clusters: the row-major direct kernels (``_kernels/rows``).
     _fit_and_use(_data(5000, 40, dtype), 4, algorithm="lloyd")
 
 
@@ -86,7 +86,7 @@ def _dots(dtype: str) -> None:
 
 def _blas(dtype: str) -> None:
     # Lloyd's BLAS path, which also stands in while the dot-product kernels
-    # compile (``dispatch.dots_wait_for_compile``): forced, as float64 never
+    # compile (``dispatch.direct_wait_for_compile``): forced, as float64 never
     # picks it on its own.
     from .drivers.dispatch import lloyd_pass_forced
 

@@ -135,12 +135,14 @@ def measured_lloyd_pass(
     float64 the dot-product kernels were at most 1.01x BLAS in every cell
     (d = 16 to 512, k = 2 to 1024) and 0.74x at d=16 k=1024; the row-major
     kernels won at k <= 8 from d = 32 on (4.59 against 5.66 ms at 64 x 8).
-    So: the kernels compiled per d up to d = 8 (``unrolled_applies``), the
-    tiled kernels up to d = 15, then BLAS in float32 where k is large for d
-    (k > 256 below d = 32, where the dot-product tiles get too short to be
-    scored along their rows; k >= 512 below d = 64; k >= 1024 beyond), the
-    row-major kernels for k <= 8 from d = 32 on, and the dot-product kernels
-    everywhere else.  The BLAS path's slabs win only where k is large enough
+    So: the kernels compiled per d up to d = 8 (``unrolled_applies``); the
+    row-major kernels for few clusters (``rows_max_clusters``: up to k = 3 in
+    float32 and k = 8 in float64 below d = 16, k = 7 from d = 16, k = 8 from
+    d = 32); the tiled kernels for the rest up to d = 15; then BLAS in
+    float32 where k is large for d (k > 256 below d = 32, where the
+    dot-product tiles get too short to be scored along their rows; k >= 512
+    below d = 64; k >= 1024 beyond), and the dot-product kernels everywhere
+    else.  The BLAS path's slabs win only where k is large enough
     for BLAS to run near its peak; the earlier rule (BLAS from k = 8 in
     float32 and k = 16 in float64 from d = 16, measured on an older machine
     against the tiled and row-major kernels only) lost 1.3-4x to the direct
@@ -149,6 +151,8 @@ def measured_lloyd_pass(
     """
     if unrolled_applies(n_features):
         return "unrolled"
+    if n_clusters <= rows_max_clusters(n_features, dtype):
+        return "rows"
     if n_features < 16:
         return "tiled"
     if np.dtype(dtype) == np.float32:
@@ -161,9 +165,28 @@ def measured_lloyd_pass(
                 return "blas"
         elif n_clusters >= (512 if n_features < 64 else 1024):
             return "blas"
-    if n_features >= 32 and n_clusters <= 8:
-        return "rows"
     return "dots"
+
+
+def rows_max_clusters(n_features: int, dtype: np.dtype = np.float64) -> int:
+    """The largest k for which the row-major kernels run Lloyd's pass (d > 8).
+
+    Measured against the tiled kernels below d = 16 and the dot-product
+    kernels from there (``python -m benchmarks.lloyd_passes --d 10 13 16 20
+    24 28 --k 2 3 4 5 6 7 8 --dtype float32 float64 --repeats 15``, at
+    095b970, the machine of ``measured_lloyd_pass``), rows / the other:
+
+    * d = 10 and 13: float32 0.77-0.91 at k = 2 and 3, 0.96-1.35 from
+      k = 4; float64 0.66-0.89 up to k = 7, 0.79-0.96 at k = 8;
+    * d = 16 to 28: 0.51-0.88 at k = 2, 3 and 5-7 in both dtypes, 0.71-1.02
+      at k = 4 (where the dot-product tiles fill whole vectors), 0.87-1.29
+      at k = 8;
+    * from d = 32 (``measured_lloyd_pass``'s table): the row-major kernels
+      up to k = 8.
+    """
+    if n_features < 16:
+        return 8 if np.dtype(dtype) == np.float64 else 3
+    return 7 if n_features < 32 else 8
 
 
 def use_gemm(n_clusters: int, n_features: int, dtype: np.dtype = np.float64) -> bool:
@@ -289,36 +312,45 @@ def row_kernels(X: np.ndarray | CSRRows, n_clusters: int) -> RowKernels:
 def blas_applies(X: np.ndarray | CSRRows, n_clusters: int) -> bool:
     """Whether Lloyd's pass on X goes through BLAS.
 
-    Dense rows, where ``use_gemm`` says so, or where the dot-product kernels
-    would serve but are not compiled yet (``dots_wait_for_compile``).
+    Dense rows, where ``use_gemm`` says so, or where the dot-product or
+    row-major kernels would serve but are not compiled yet
+    (``direct_wait_for_compile``).
     """
     return isinstance(X, np.ndarray) and (
         use_gemm(n_clusters, X.shape[1], X.dtype)
-        or dots_wait_for_compile(X, n_clusters)
+        or direct_wait_for_compile(X, n_clusters) is not None
     )
 
 
-def dots_wait_for_compile(X: np.ndarray, n_clusters: int) -> bool:
-    """Whether Lloyd's pass goes through BLAS while the dot-product kernels compile.
+#: The direct kernels that the BLAS path stands in for while they compile, by
+#: ``lloyd_pass``'s name (which is also their ``precompile`` workload).
+BLAS_STANDS_IN_FOR = {"dots": dots_pass, "rows": rows_assign_accumulate}
 
-    Both find the labels from the same dot products with the same exact
-    re-check, so they give the same results.  The BLAS path has NumPy twins
-    (``_twins_gemm``) that run at once in a fresh environment; the
-    dot-product kernels would first compile for several seconds.  So while
-    ``dots_pass`` is neither compiled in this process nor cached
-    on disk for X's dtype, and the BLAS path's kernel is cached or its twins
-    would run (``_jit.twins_would_run``), Lloyd takes the BLAS path; a fit
-    that does asks for the dot-product kernels in a background process
-    (``first_use.start_fit``), and once they are cached the next fit uses
-    them.
+
+def direct_wait_for_compile(X: np.ndarray, n_clusters: int) -> str | None:
+    """The direct kernels ("dots" or "rows") that Lloyd waits for on BLAS, or None.
+
+    All of them give the same labels and sums as the BLAS path.  The BLAS
+    path has NumPy twins (``_twins_gemm``) that run at once in a fresh
+    environment; the dot-product or row-major kernels would first compile
+    for several seconds (a first fit at 100000 x 20, k = 3, float32, from
+    an empty cache: 6.3 s compiling the row-major kernels, against 2.0 s
+    through the twins).  So while the kernels that serve the shape are
+    neither compiled in this process nor cached on disk for X's dtype, and
+    the BLAS path's kernel is cached or its twins would run
+    (``_jit.twins_would_run``), Lloyd takes the BLAS path; a fit that does
+    asks for the kernels in a background process (``first_use.start_fit``),
+    and once they are cached the next fit uses them.  A forced pass is taken
+    as it is.
     """
-    if direct_kernel_name(n_clusters, X.shape[1], X.dtype) != "dots":
-        return False
-    if _forced_pass is not None or not pending(dots_pass, X.dtype):
-        return False
-    return compiled_for(argmin_accumulate_from_dots, X.dtype) or twins_would_run(
+    name = direct_kernel_name(n_clusters, X.shape[1], X.dtype)
+    kernel = BLAS_STANDS_IN_FOR.get(name)
+    if kernel is None or _forced_pass is not None or not pending(kernel, X.dtype):
+        return None
+    waits = compiled_for(argmin_accumulate_from_dots, X.dtype) or twins_would_run(
         argmin_accumulate_from_dots, X.dtype, "gemm"
     )
+    return name if waits else None
 
 
 def run_algorithm(X: np.ndarray | CSRRows, algorithm: str) -> str:

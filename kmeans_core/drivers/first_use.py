@@ -31,7 +31,7 @@ from .dispatch import (
     auto_algorithm,
     blas_applies,
     direct_kernels,
-    dots_wait_for_compile,
+    direct_wait_for_compile,
 )
 
 #: Compile seconds of a first fit's kernels, by path (see the module docstring).
@@ -103,8 +103,8 @@ def start_fit(X: np.ndarray, n_clusters: int, algorithm: str) -> None:
     """Before a fit: announce a compile, or ask for one in the background.
 
     A fit whose Lloyd passes run through the NumPy twins because their kernels
-    are not cached, or through BLAS because the dot-product kernels are not
-    (``dispatch.dots_wait_for_compile``), asks for those kernels in a
+    are not cached, or through BLAS because the dot-product or row-major
+    kernels are not (``dispatch.direct_wait_for_compile``), asks for those kernels in a
     background process (``_background``;
     ``runs.fit_kmeans`` starts it when the fit is done), with whatever
     ``first_fit_algorithm`` asked for; ``announce_fit`` logs a compile that
@@ -120,8 +120,9 @@ def start_fit(X: np.ndarray, n_clusters: int, algorithm: str) -> None:
         The algorithm that runs ("auto" already resolved).
     """
     if algorithm == "lloyd" and isinstance(X, np.ndarray):
-        if dots_wait_for_compile(X, n_clusters):
-            _background.request("dots", str(X.dtype))
+        waited_for = direct_wait_for_compile(X, n_clusters)
+        if waited_for is not None:
+            _background.request(waited_for, str(X.dtype))
         elif blas_pass_on_twins(X, n_clusters) and not compiled_for(
             argmin_accumulate_from_dots, X.dtype
         ):

@@ -43,7 +43,7 @@ def _content(choices, machine=None, kernels=None):
     }
 
 
-# Against the built-in rule, which says "dots" at (16, 4) and "rows" at
+# Against the built-in rule, which says "rows" at (16, 4) and at
 # (512, 4) in float64 and "blas" at (64, 1024) in float32.
 ODD_CHOICES = {
     "float64": [[16, 4, "blas"], [16, 1024, "rows"], [512, 4, "tiled"]],
@@ -52,7 +52,7 @@ ODD_CHOICES = {
 
 
 def test_the_dispatch_follows_the_nearest_calibrated_cell(calibration_file):
-    assert measured_lloyd_pass(4, 16, np.float64) == "dots"
+    assert measured_lloyd_pass(4, 16, np.float64) == "rows"
     _calibration.write(_content(ODD_CHOICES))
     assert lloyd_pass(4, 16, np.float64) == "blas"
     assert lloyd_pass(5, 20, np.float64) == "blas"  # nearest: (16, 4)
@@ -60,7 +60,8 @@ def test_the_dispatch_follows_the_nearest_calibrated_cell(calibration_file):
     assert lloyd_pass(3, 400, np.float64) == "tiled"  # nearest: (512, 4)
     assert lloyd_pass(2000, 50, np.float32) == "dots"
     # Below d = 16 the built-in rule stands; a forced pass wins over the file.
-    assert lloyd_pass(4, 12, np.float64) == "tiled"
+    assert lloyd_pass(12, 12, np.float64) == "tiled"
+    assert lloyd_pass(4, 12, np.float64) == "rows"
     assert lloyd_pass(4, 3, np.float64) == "unrolled"
     with lloyd_pass_forced("rows"):
         assert lloyd_pass(4, 16, np.float64) == "rows"
@@ -88,7 +89,7 @@ def test_a_file_that_does_not_apply_is_ignored(calibration_file, content):
 def test_the_switch_turns_the_file_off(calibration_file, monkeypatch, value):
     _calibration.write(_content(ODD_CHOICES))
     monkeypatch.setenv(_calibration.ENV_SWITCH, value)
-    assert lloyd_pass(4, 16, np.float64) == "dots"
+    assert lloyd_pass(4, 16, np.float64) == "rows"
     monkeypatch.setenv(_calibration.ENV_SWITCH, "1")
     assert lloyd_pass(4, 16, np.float64) == "blas"
 

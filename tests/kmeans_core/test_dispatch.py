@@ -1,8 +1,8 @@
 """Which kernel runs Lloyd's pass (``drivers.dispatch``); the choice changes only speed.
 
 The rule is the measured map of ``dispatch.lloyd_pass``; every candidate must
-give the same fit bit for bit, and while the dot-product kernels are not
-compiled the pass goes through BLAS (its NumPy twins first), with the same
+give the same fit bit for bit, and while the dot-product or row-major kernels
+are not compiled the pass goes through BLAS (its NumPy twins first), with the same
 result.
 """
 
@@ -21,7 +21,7 @@ from kmeans_core.drivers import dispatch, first_use
 from kmeans_core.drivers.dispatch import (
     blas_applies,
     direct_kernels,
-    dots_wait_for_compile,
+    direct_wait_for_compile,
     lloyd_pass,
     lloyd_pass_forced,
     use_gemm,
@@ -35,7 +35,14 @@ DTYPES = [np.float32, np.float64]
     [
         (1024, 8, np.float32, "unrolled"),
         (1024, 15, np.float32, "tiled"),
-        (2, 16, np.float64, "dots"),
+        (3, 9, np.float32, "rows"),
+        (4, 15, np.float32, "tiled"),
+        (8, 9, np.float64, "rows"),
+        (9, 15, np.float64, "tiled"),
+        (2, 16, np.float64, "rows"),
+        (7, 31, np.float32, "rows"),
+        (8, 31, np.float32, "dots"),
+        (8, 16, np.float64, "dots"),
         (256, 16, np.float32, "dots"),
         (257, 16, np.float32, "blas"),
         (257, 31, np.float32, "blas"),
@@ -114,45 +121,49 @@ def test_whole_fits_do_not_depend_on_lloyds_pass(dtype, algorithm):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_blas_stands_in_while_the_dot_kernels_are_not_compiled(monkeypatch, dtype):
-    X = _blobs(5000, 24, 20, dtype)
-    assert lloyd_pass(20, 24, dtype) == "dots"
-    assert not use_gemm(20, 24, dtype)
-    # Compiled or loaded: the dot-product kernels run.
+@pytest.mark.parametrize(("n_clusters", "waited_for"), [(20, "dots"), (3, "rows")])
+def test_blas_stands_in_while_the_direct_kernels_are_not_compiled(
+    monkeypatch, dtype, n_clusters, waited_for
+):
+    X = _blobs(5000, 24, n_clusters, dtype)
+    assert lloyd_pass(n_clusters, 24, dtype) == waited_for
+    assert not use_gemm(n_clusters, 24, dtype)
+    # Compiled or loaded: the direct kernels run.
     with _jit.forced(False):
-        assert not dots_wait_for_compile(X, 20)
-        assert not blas_applies(X, 20)
+        assert direct_wait_for_compile(X, n_clusters) is None
+        assert not blas_applies(X, n_clusters)
     # Only the twins (as in a fresh environment): BLAS's twins run instead.
     with _jit.forced(True):
-        assert dots_wait_for_compile(X, 20)
-        assert blas_applies(X, 20)
-        with lloyd_pass_forced("dots"):  # a forced pass is taken as it is
-            assert not dots_wait_for_compile(X, 20)
+        assert direct_wait_for_compile(X, n_clusters) == waited_for
+        assert blas_applies(X, n_clusters)
+        with lloyd_pass_forced(waited_for):  # a forced pass is taken as it is
+            assert direct_wait_for_compile(X, n_clusters) is None
     # Not compiled, and neither the BLAS kernel nor its twins available: the
-    # dot-product kernels compile and run.
+    # direct kernels compile and run.
     monkeypatch.setattr(dispatch, "pending", lambda kernel, dt: True)
     monkeypatch.setattr(dispatch, "compiled_for", lambda kernel, dt: False)
     monkeypatch.setattr(dispatch, "twins_would_run", lambda kernel, dt, path: False)
-    assert not dots_wait_for_compile(X, 20)
+    assert direct_wait_for_compile(X, n_clusters) is None
     monkeypatch.setattr(dispatch, "twins_would_run", lambda kernel, dt, path: True)
-    assert dots_wait_for_compile(X, 20)
-    # Not a shape for the dot-product kernels: nothing to wait for.
-    assert not dots_wait_for_compile(X[:, :12].copy(), 20)
-    # A fit that waits asks for the dot-product kernels in the background.
+    assert direct_wait_for_compile(X, n_clusters) == waited_for
+    # The tiled kernels (d = 12, k = 20) have no BLAS stand-in: nothing to wait for.
+    assert direct_wait_for_compile(X[:, :12].copy(), 20) is None
+    # A fit that waits asks for the kernels it waits for in the background.
     asked = []
     monkeypatch.setattr(_background, "request", lambda w, d: asked.append((w, d)))
-    first_use.start_fit(X, 20, "lloyd")
-    assert asked == [("dots", str(np.dtype(dtype)))]
+    first_use.start_fit(X, n_clusters, "lloyd")
+    assert asked == [(waited_for, str(np.dtype(dtype)))]
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_a_fit_waiting_for_the_dot_kernels_gives_their_result(dtype):
-    X = _blobs(5000, 24, 20, dtype, seed=8)
-    init = X[:20].copy()
+@pytest.mark.parametrize("n_clusters", [20, 3], ids=["dots", "rows"])
+def test_a_fit_waiting_for_the_direct_kernels_gives_their_result(dtype, n_clusters):
+    X = _blobs(5000, 24, n_clusters, dtype, seed=8)
+    init = X[:n_clusters].copy()
     fits = []
     for twins in (True, False):
         with _jit.forced(twins):
-            km = KMeans(20, init=init, n_init=1, max_iter=30, algorithm="lloyd")
+            km = KMeans(n_clusters, init=init, n_init=1, max_iter=30, algorithm="lloyd")
             fits.append(km.fit(X))
     np.testing.assert_array_equal(fits[0].labels_, fits[1].labels_)
     np.testing.assert_array_equal(fits[0].cluster_centers_, fits[1].cluster_centers_)

@@ -231,13 +231,36 @@ def direct_kernel_name(n_clusters: int, n_features: int, dtype: np.dtype) -> str
     return "dots" if name == "blas" else name
 
 
-def direct_kernels(X: np.ndarray, n_clusters: int) -> DirectKernels:
-    """The fastest exact direct kernels for data like ``X`` and ``n_clusters``.
+def assign_kernel_name(n_clusters: int, n_features: int, dtype: np.dtype) -> str:
+    """Which direct kernels find the labels alone (``DirectKernels.assign``).
 
-    See ``lloyd_pass``.  All give bit-identical results.
+    A fit's final pass, ``predict`` and ``score`` need each row's label and
+    its exact squared distance, without the sums.  Measured alone (the
+    assign-only pass over the map's 16 MiB of float32 or 32 MiB of float64
+    blobs, best of 5, the machine of ``measured_lloyd_pass``), the tiled
+    kernel, which computes the exact distances as it searches, beat the
+    row-major and dot-product ones, which score first and then compute the
+    label's distance again: by 1.25-2.3x at k <= 16 for d = 16 to 128 in
+    float32, and 1.1-1.45x at k <= 8 for d = 9 to 16 in float64.  Below
+    d = 16 at k >= 64 the dot-product kernel beat the tiled one by
+    1.3-1.8x.  Elsewhere the fused pass's kernels (``direct_kernel_name``)
+    were the fastest or within 1.2x.  A forced pass (``lloyd_pass_forced``)
+    forces this choice too.
     """
+    name = direct_kernel_name(n_clusters, n_features, dtype)
+    if name == "unrolled" or _forced_pass is not None:
+        return name
+    if n_features < 16 and n_clusters >= 64:
+        return "dots"
+    float32 = np.dtype(dtype) == np.float32
+    if n_clusters <= (16 if float32 else 8) and n_features <= (128 if float32 else 16):
+        return "tiled"
+    return name
+
+
+def _kernel_pair(name: str, X: np.ndarray) -> DirectKernels:
+    """The fused and assign-only kernels of one candidate, for X's shape."""
     n_features = X.shape[1]
-    name = direct_kernel_name(n_clusters, n_features, X.dtype)
     if name == "unrolled":
         return DirectKernels(*UNROLLED_KERNELS[n_features])
     if name == "rows":
@@ -247,6 +270,20 @@ def direct_kernels(X: np.ndarray, n_clusters: int) -> DirectKernels:
             partial(rows_assign, relative=relative, absolute=absolute),
         )
     return DIRECT_KERNELS[name]
+
+
+def direct_kernels(X: np.ndarray, n_clusters: int) -> DirectKernels:
+    """The fastest exact direct kernels for data like ``X`` and ``n_clusters``.
+
+    The fused pass as ``lloyd_pass`` says, the assign-only pass as
+    ``assign_kernel_name`` says.  All give bit-identical results.
+    """
+    n_features = X.shape[1]
+    fused = direct_kernel_name(n_clusters, n_features, X.dtype)
+    assign = assign_kernel_name(n_clusters, n_features, X.dtype)
+    return DirectKernels(
+        _kernel_pair(fused, X).assign_accumulate, _kernel_pair(assign, X).assign
+    )
 
 
 class RowKernels(NamedTuple):

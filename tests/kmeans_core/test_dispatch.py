@@ -15,7 +15,7 @@ from kmeans_core import KMeans, _background, _jit
 from kmeans_core._kernels.distances import assign_nearest
 from kmeans_core._kernels.dots import dots_pass
 from kmeans_core._kernels.lloyd import lloyd_assign_accumulate
-from kmeans_core._kernels.rows import rows_assign_accumulate
+from kmeans_core._kernels.rows import rows_assign, rows_assign_accumulate
 from kmeans_core._kernels.unrolled import UNROLLED_KERNELS
 from kmeans_core.drivers import dispatch, first_use
 from kmeans_core.drivers.dispatch import (
@@ -76,6 +76,50 @@ def test_lloyd_pass_follows_the_measured_map(n_clusters, n_features, dtype, expe
     assert kernel is direct[expected]
 
 
+@pytest.mark.parametrize(
+    ("n_clusters", "n_features", "dtype", "expected"),
+    [
+        (2, 3, np.float32, "unrolled"),
+        (2, 12, np.float32, "tiled"),  # the fused pass: rows
+        (16, 128, np.float32, "tiled"),  # the fused pass: dots
+        (17, 128, np.float32, "dots"),
+        (16, 129, np.float32, "dots"),
+        (4, 256, np.float32, "rows"),
+        (8, 16, np.float64, "tiled"),  # the fused pass: dots
+        (4, 17, np.float64, "rows"),
+        (64, 12, np.float32, "dots"),  # the fused pass: tiled
+        (63, 12, np.float64, "tiled"),
+        (1024, 15, np.float64, "dots"),
+    ],
+)
+def test_the_assign_only_pass_follows_its_own_measured_map(
+    n_clusters, n_features, dtype, expected
+):
+    assert dispatch.assign_kernel_name(n_clusters, n_features, dtype) == expected
+    chosen = direct_kernels(np.zeros((3, n_features), dtype), n_clusters)
+    kernel = getattr(chosen.assign, "func", chosen.assign)
+    assign = {
+        "unrolled": UNROLLED_KERNELS.get(n_features, (None, None))[1],
+        "tiled": assign_nearest,
+        "rows": rows_assign,
+        "dots": dots_pass,  # the dispatcher the launcher runs
+    }
+    assert kernel is assign[expected]
+    # The fused pass keeps its own choice.
+    fused = getattr(chosen.assign_accumulate, "func", chosen.assign_accumulate)
+    expected_fused = lloyd_pass(n_clusters, n_features, dtype)
+    if expected_fused != "unrolled":
+        assert (
+            fused
+            is {
+                "tiled": lloyd_assign_accumulate,
+                "rows": rows_assign_accumulate,
+                "dots": dots_pass,
+                "blas": dots_pass,
+            }[expected_fused]
+        )
+
+
 def test_a_forced_pass_wins_over_the_map_and_is_restored():
     with lloyd_pass_forced("tiled"):
         assert lloyd_pass(4, 64, np.float32) == "tiled"
@@ -85,6 +129,9 @@ def test_a_forced_pass_wins_over_the_map_and_is_restored():
         )
         with lloyd_pass_forced("blas"):
             assert use_gemm(2, 3)
+        with lloyd_pass_forced("rows"):  # the assign-only pass is forced too
+            chosen = direct_kernels(np.zeros((2, 64), np.float32), 4)
+            assert chosen.assign.func is rows_assign
         assert lloyd_pass(4, 64, np.float32) == "tiled"
     assert lloyd_pass(4, 64, np.float32) == "rows"
     with pytest.raises(ValueError, match="cannot force"):

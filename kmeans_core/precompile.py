@@ -75,8 +75,10 @@ def _per_d(d: int) -> Callable[[str], None]:
 
 
 def _rows(dtype: str) -> None:
-    # d >= 9 with few clusters: the row-major direct kernels (``_kernels/rows``).
-    _fit_and_use(_data(5000, 40, dtype), 4, algorithm="lloyd")
+    # d >= 9 with few clusters: the row-major direct kernels (``_kernels/rows``),
+    # at a d where they also serve the assign-only pass in both dtypes
+    # (``dispatch.assign_kernel_name``).
+    _fit_and_use(_data(5000, 160, dtype), 4, algorithm="lloyd")
 
 
 def _dots(dtype: str) -> None:

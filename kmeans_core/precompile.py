@@ -75,15 +75,19 @@ def _per_d(d: int) -> Callable[[str], None]:
 
 
 def _rows(dtype: str) -> None:
-    # d >= 9 with few clusters: the row-major direct kernels (``_kernels/rows``),
-    # at a d where they also serve the assign-only pass in both dtypes
-    # (``dispatch.assign_kernel_name``).
+    # d >= 9 with few clusters: the row-major direct kernels (``_kernels/rows``).
+    # Their assign-only pass is the tiled one up to d = 128 in float32 and the
+    # row-major one beyond (``dispatch.assign_kernel_name``): both, as a
+    # background compile asked for by such a fit must cover its final pass.
+    _fit_and_use(_data(5000, 40, dtype), 4, algorithm="lloyd")
     _fit_and_use(_data(5000, 160, dtype), 4, algorithm="lloyd")
 
 
 def _dots(dtype: str) -> None:
     # d >= 16 past a few clusters: the dot-product direct kernels.
     _fit_and_use(_data(4000, 32, dtype), 40, algorithm="lloyd")
+    # k <= 16: the assign-only pass is the tiled one in float32.
+    _fit_and_use(_data(4000, 32, dtype), 12, algorithm="lloyd")
 
 
 def _blas(dtype: str) -> None:

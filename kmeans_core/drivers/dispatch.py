@@ -242,16 +242,17 @@ def assign_kernel_name(n_clusters: int, n_features: int, dtype: np.dtype) -> str
     row-major and dot-product ones, which score first and then compute the
     label's distance again: by 1.25-2.3x at k <= 16 for d = 16 to 128 in
     float32, and 1.1-1.45x at k <= 8 for d = 9 to 16 in float64.  Below
-    d = 16 at k >= 64 the dot-product kernel beat the tiled one by
-    1.3-1.8x.  Elsewhere the fused pass's kernels (``direct_kernel_name``)
-    were the fastest or within 1.2x.  A forced pass (``lloyd_pass_forced``)
-    forces this choice too.
+    d = 16 at k >= 64 the dot-product kernel beat the tiled one by 1.3-1.8x,
+    but there it is taken only once compiled or cached: compiling it took
+    19 s (the tiled one 3 s), more than it saves a first fit.  Elsewhere the
+    fused pass's kernels (``direct_kernel_name``) were the fastest or within
+    1.2x.  A forced pass (``lloyd_pass_forced``) forces this choice too.
     """
     name = direct_kernel_name(n_clusters, n_features, dtype)
     if name == "unrolled" or _forced_pass is not None:
         return name
     if n_features < 16 and n_clusters >= 64:
-        return "dots"
+        return "tiled" if pending(dots_pass, dtype) else "dots"
     float32 = np.dtype(dtype) == np.float32
     if n_clusters <= (16 if float32 else 8) and n_features <= (128 if float32 else 16):
         return "tiled"

@@ -87,9 +87,7 @@ def test_lloyd_pass_follows_the_measured_map(n_clusters, n_features, dtype, expe
         (4, 256, np.float32, "rows"),
         (8, 16, np.float64, "tiled"),  # the fused pass: dots
         (4, 17, np.float64, "rows"),
-        (64, 12, np.float32, "dots"),  # the fused pass: tiled
         (63, 12, np.float64, "tiled"),
-        (1024, 15, np.float64, "dots"),
     ],
 )
 def test_the_assign_only_pass_follows_its_own_measured_map(
@@ -118,6 +116,20 @@ def test_the_assign_only_pass_follows_its_own_measured_map(
                 "blas": dots_pass,
             }[expected_fused]
         )
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_below_d16_at_many_clusters_the_assign_pass_takes_dots_once_compiled(
+    monkeypatch, dtype
+):
+    for n_clusters, n_features in ((64, 12), (1024, 15)):
+        monkeypatch.setattr(dispatch, "pending", lambda kernel, dt: True)
+        assert dispatch.assign_kernel_name(n_clusters, n_features, dtype) == "tiled"
+        monkeypatch.setattr(dispatch, "pending", lambda kernel, dt: False)
+        assert dispatch.assign_kernel_name(n_clusters, n_features, dtype) == "dots"
+        chosen = direct_kernels(np.zeros((3, n_features), dtype), n_clusters)
+        assert chosen.assign.func is dots_pass
+        assert chosen.assign_accumulate is lloyd_assign_accumulate
 
 
 def test_a_forced_pass_wins_over_the_map_and_is_restored():

@@ -96,12 +96,7 @@ def best_time(func: Callable[[], object], repeats: int) -> float:
     float
         Best time in seconds.
     """
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        func()
-        best = min(best, time.perf_counter() - start)
-    return best
+    return best_times_in_turns({"func": func}, repeats)["func"]
 
 
 def best_times_in_turns(

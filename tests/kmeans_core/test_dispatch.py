@@ -30,6 +30,17 @@ from kmeans_core.drivers.dispatch import (
 DTYPES = [np.float32, np.float64]
 
 
+def _fused_kernel(name, n_features):
+    """The fused kernel (the dispatcher it runs) of ``lloyd_pass``'s ``name``."""
+    return {
+        "unrolled": UNROLLED_KERNELS.get(n_features, (None,))[0],
+        "tiled": lloyd_assign_accumulate,
+        "rows": rows_assign_accumulate,
+        "dots": dots_pass,  # the dispatcher the launcher runs
+        "blas": dots_pass,  # the direct kernels beside BLAS
+    }[name]
+
+
 @pytest.mark.parametrize(
     ("n_clusters", "n_features", "dtype", "expected"),
     [
@@ -66,14 +77,7 @@ def test_lloyd_pass_follows_the_measured_map(n_clusters, n_features, dtype, expe
     assert use_gemm(n_clusters, n_features, dtype) == (expected == "blas")
     chosen = direct_kernels(np.zeros((3, n_features), dtype), n_clusters)
     kernel = getattr(chosen.assign_accumulate, "func", chosen.assign_accumulate)
-    direct = {
-        "unrolled": UNROLLED_KERNELS.get(n_features, (None,))[0],
-        "tiled": lloyd_assign_accumulate,
-        "rows": rows_assign_accumulate,
-        "dots": dots_pass,  # the dispatcher the launcher runs
-        "blas": dots_pass,  # the direct kernels beside BLAS
-    }
-    assert kernel is direct[expected]
+    assert kernel is _fused_kernel(expected, n_features)
 
 
 @pytest.mark.parametrize(
@@ -106,16 +110,7 @@ def test_the_assign_only_pass_follows_its_own_measured_map(
     # The fused pass keeps its own choice.
     fused = getattr(chosen.assign_accumulate, "func", chosen.assign_accumulate)
     expected_fused = lloyd_pass(n_clusters, n_features, dtype)
-    if expected_fused != "unrolled":
-        assert (
-            fused
-            is {
-                "tiled": lloyd_assign_accumulate,
-                "rows": rows_assign_accumulate,
-                "dots": dots_pass,
-                "blas": dots_pass,
-            }[expected_fused]
-        )
+    assert fused is _fused_kernel(expected_fused, n_features)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
